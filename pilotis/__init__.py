@@ -1,0 +1,1 @@
+"""Pilotis: a French local authority steers itself with its own data."""

@@ -1,0 +1,3 @@
+"""Built-in demo generators; each module registers itself on import."""
+
+from pilotis.demo.generators import orgchart  # noqa: F401

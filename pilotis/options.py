@@ -1,0 +1,62 @@
+"""Every environment variable Pilotis reads, declared once with its help text.
+
+Only `pilotis.settings` calls these readers; below settings nothing reads os.environ.
+docs/configuration.md lists the same names (tests/test_consistency.py keeps both in step).
+"""
+
+import os
+
+OPTIONS: dict[str, str] = {
+    "PILOTIS_VAR_DIR": "Folder of the embedded instance (SQLite file, warehouse, media). Default ./var",
+    "PILOTIS_DEBUG": "1 turns Django's debug mode on (never in production). Default off",
+    "PILOTIS_SECRET_KEY": "Long random secret; required unless PILOTIS_INSECURE_DEMO=1",
+    "PILOTIS_INSECURE_DEMO": "1 allows a built-in secret key, for a local demo only",
+    "PILOTIS_ALLOWED_HOSTS": "Comma-separated host names served. Default 127.0.0.1,localhost",
+    "PILOTIS_CSRF_TRUSTED_ORIGINS": "Comma-separated origins trusted for forms behind a proxy",
+    "DATABASE_URL": "Metadata database, e.g. postgres://user@host:5432/pilotis. Default SQLite",
+    "PILOTIS_WAREHOUSE_DIR": "Folder (or later s3:// URL) of the Delta warehouse. Default var/warehouse",
+    "PILOTIS_LOGIN_MAX_FAILURES": "Failed logins allowed per account within the window. Default 5",
+    "PILOTIS_LOGIN_FAILURE_WINDOW": "Login throttling window, in seconds. Default 900",
+    "PILOTIS_OIDC_DISCOVERY_URL": "OpenID Connect discovery URL (ProConnect's, or another)",
+    "PILOTIS_OIDC_CLIENT_ID": "Client id registered at the OpenID provider",
+    "PILOTIS_OIDC_CLIENT_SECRET": "Client secret registered at the OpenID provider",
+    "PILOTIS_OIDC_SCOPES": "Scopes asked. Default: openid email given_name usual_name siret uid",
+    "PILOTIS_OIDC_SIGN_ALGO": "ID token signature algorithm. Default RS256",
+    "PILOTIS_OIDC_VERIFY_SSL": "0 skips TLS verification of the provider (tests only). Default 1",
+    "PILOTIS_OIDC_DEFAULT_ROLE": "Role given to an agent whose SIRET matches a tenant. Default elected",
+    "PILOTIS_EMAIL_BACKEND": "Django e-mail backend. Default: console (prints mails)",
+    "PILOTIS_EMAIL_HOST": "SMTP host. Default localhost",
+    "PILOTIS_EMAIL_PORT": "SMTP port. Default 25",
+    "PILOTIS_EMAIL_USER": "SMTP user",
+    "PILOTIS_EMAIL_PASSWORD": "SMTP password",
+    "PILOTIS_EMAIL_USE_TLS": "1 uses STARTTLS for SMTP",
+    "PILOTIS_EMAIL_FROM": "Sender address of Pilotis mails. Default pilotis@localhost",
+    "PILOTIS_THEME": "neutral (each tenant's identity, default) or state (State services only)",
+    "PILOTIS_STATE_ENTITY_NAME": "Name of the entitled State body; required with PILOTIS_THEME=state",
+    "PILOTIS_HSTS_SECONDS": "Strict-Transport-Security max-age once served over HTTPS. Default 0",
+    "PILOTIS_HTTPS": "1 redirects to HTTPS and marks cookies secure",
+    "PILOTIS_REDIS_URL": "Redis URL for the task queue (Huey). Default: SQLite queue in var/",
+    "PILOTIS_LOG_LEVEL": "Log level. Default INFO",
+}
+
+
+def _read(name: str) -> str | None:
+    if name not in OPTIONS:
+        raise KeyError(f"{name} is not declared in pilotis.options.OPTIONS")
+    return os.environ.get(name)
+
+
+def env_str(name: str, default: str = "") -> str:
+    """The variable's value, or the default when unset or empty."""
+    return _read(name) or default
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    value = _read(name)
+    if not value:
+        return default
+    return value.strip().lower() in ("1", "true", "yes", "on", "oui")
+
+
+def env_list(name: str, default: str) -> list[str]:
+    return [item.strip() for item in env_str(name, default).split(",") if item.strip()]

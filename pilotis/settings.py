@@ -1,0 +1,202 @@
+"""Pilotis settings: every value comes from the environment, with defaults that let `make demo`
+run with nothing set. The options are declared once in `pilotis.options` (with help text), listed
+in docs/configuration.md, and a test keeps both in step."""
+
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+from pilotis.options import env_bool, env_list, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(env_str("PILOTIS_VAR_DIR", str(BASE_DIR / "var")))
+
+DEBUG = env_bool("PILOTIS_DEBUG")
+SECRET_KEY = env_str("PILOTIS_SECRET_KEY", "")
+if not SECRET_KEY:
+    if not DEBUG and not env_bool("PILOTIS_INSECURE_DEMO"):
+        raise ImproperlyConfigured(
+            "PILOTIS_SECRET_KEY n'est pas défini : définissez une clé secrète longue et aléatoire "
+            "(ou PILOTIS_INSECURE_DEMO=1 pour une démonstration locale). / PILOTIS_SECRET_KEY is "
+            "not set: set a long random secret (or PILOTIS_INSECURE_DEMO=1 for a local demo)."
+        )
+    SECRET_KEY = "insecure-demo-key-do-not-use-in-production-0123456789abcdef"  # noqa: S105
+
+ALLOWED_HOSTS = env_list("PILOTIS_ALLOWED_HOSTS", "127.0.0.1,localhost")
+CSRF_TRUSTED_ORIGINS = env_list("PILOTIS_CSRF_TRUSTED_ORIGINS", "")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "mozilla_django_oidc",
+    "huey.contrib.djhuey",
+    "pilotis.audit",
+    "pilotis.referential",
+    "pilotis.tenants",
+    "pilotis.accounts",
+    "pilotis.shell",
+    "pilotis.demo",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "pilotis.shell.middleware.ContentSecurityPolicyMiddleware",
+]
+
+ROOT_URLCONF = "pilotis.urls"
+WSGI_APPLICATION = "pilotis.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "pilotis.shell.context.shell",
+            ],
+        },
+    }
+]
+
+DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'pilotis.sqlite3'}")
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets web workers read while the worker writes.
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    }
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+WAREHOUSE_DIR = Path(env_str("PILOTIS_WAREHOUSE_DIR", str(VAR_DIR / "warehouse")))
+
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "pilotis.accounts.oidc.ProConnectBackend",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+     "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "shell:home"
+LOGOUT_REDIRECT_URL = "shell:home"
+
+# Login throttling: after this many failures for one account within the window, refuse.
+LOGIN_MAX_FAILURES = int(env_str("PILOTIS_LOGIN_MAX_FAILURES", "5"))
+LOGIN_FAILURE_WINDOW_SECONDS = int(env_str("PILOTIS_LOGIN_FAILURE_WINDOW", "900"))
+
+# OpenID Connect (ProConnect-compatible). Endpoints come from the discovery document.
+OIDC_DISCOVERY_URL = env_str("PILOTIS_OIDC_DISCOVERY_URL", "")
+OIDC_RP_CLIENT_ID = env_str("PILOTIS_OIDC_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = env_str("PILOTIS_OIDC_CLIENT_SECRET", "")
+OIDC_RP_SCOPES = env_str("PILOTIS_OIDC_SCOPES", "openid email given_name usual_name siret uid")
+OIDC_RP_SIGN_ALGO = env_str("PILOTIS_OIDC_SIGN_ALGO", "RS256")
+OIDC_ENABLED = bool(OIDC_DISCOVERY_URL and OIDC_RP_CLIENT_ID)
+OIDC_STATE_SIZE = 32
+OIDC_NONCE_SIZE = 32
+OIDC_STORE_ID_TOKEN = True
+OIDC_CALLBACK_CLASS = "pilotis.accounts.oidc.ProConnectCallbackView"
+OIDC_AUTHENTICATE_CLASS = "pilotis.accounts.oidc.ProConnectAuthenticationView"
+OIDC_VERIFY_SSL = env_bool("PILOTIS_OIDC_VERIFY_SSL", True)
+# ProConnect access tokens live 60 s; the session re-checks nothing after login.
+OIDC_RENEW_ID_TOKEN_EXPIRY_SECONDS = 60
+OIDC_DEFAULT_ROLE = env_str("PILOTIS_OIDC_DEFAULT_ROLE", "elected")
+
+EMAIL_BACKEND = env_str("PILOTIS_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env_str("PILOTIS_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(env_str("PILOTIS_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = env_str("PILOTIS_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = env_str("PILOTIS_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("PILOTIS_EMAIL_USE_TLS")
+DEFAULT_FROM_EMAIL = env_str("PILOTIS_EMAIL_FROM", "pilotis@localhost")
+
+LANGUAGE_CODE = "fr"
+LANGUAGES = [("fr", _("French")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "pilotis" / "locale"]
+TIME_ZONE = "Europe/Paris"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+# Front-end packages from the npm registry are copied to pilotis/shell/static/vendor by `make`.
+WHITENOISE_USE_FINDERS = True
+MEDIA_URL = "/media/"
+MEDIA_ROOT = VAR_DIR / "media"
+
+# Visual identity: "neutral" (default: each tenant's own name, logo and colours) or "state"
+# (the State's brand, reserved to State services: préfectures, State operators).
+THEME = env_str("PILOTIS_THEME", "neutral")
+STATE_ENTITY_NAME = env_str("PILOTIS_STATE_ENTITY_NAME", "")
+if THEME not in ("neutral", "state"):
+    raise ImproperlyConfigured(
+        f"PILOTIS_THEME={THEME!r} : valeurs possibles « neutral » ou « state ». / "
+        "possible values are 'neutral' or 'state'."
+    )
+if THEME == "state" and not STATE_ENTITY_NAME:
+    raise ImproperlyConfigured(
+        "PILOTIS_THEME=state est réservé aux services de l'État : indiquez leur nom dans "
+        "PILOTIS_STATE_ENTITY_NAME. / The State theme is reserved to State services: set "
+        "PILOTIS_STATE_ENTITY_NAME to the entitled body's name."
+    )
+
+# Security headers. HSTS is off until an operator serves Pilotis over HTTPS.
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SECURE_HSTS_SECONDS = int(env_str("PILOTIS_HSTS_SECONDS", "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
+SECURE_SSL_REDIRECT = env_bool("PILOTIS_HTTPS")
+SESSION_COOKIE_SECURE = SECURE_SSL_REDIRECT
+CSRF_COOKIE_SECURE = SECURE_SSL_REDIRECT
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = True
+if SECURE_SSL_REDIRECT:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Background jobs: Huey on SQLite by default, on Redis when PILOTIS_REDIS_URL is set.
+REDIS_URL = env_str("PILOTIS_REDIS_URL", "")
+HUEY = (
+    {"huey_class": "huey.RedisHuey", "name": "pilotis", "url": REDIS_URL, "immediate": False}
+    if REDIS_URL
+    else {
+        "huey_class": "huey.SqliteHuey",
+        "name": "pilotis",
+        "filename": str(VAR_DIR / "huey.sqlite3"),
+        "immediate": False,
+    }
+)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env_str("PILOTIS_LOG_LEVEL", "INFO")},
+    "loggers": {"django.server": {"level": "WARNING"}},
+}

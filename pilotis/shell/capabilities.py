@@ -1,0 +1,67 @@
+"""The main navigation: one entry per capability of Pilotis, with the right it requires.
+
+A capability whose app has not landed yet shows an honest empty state saying what will come;
+when its app lands, it sets `url_name` to its own page and the empty state disappears.
+"""
+
+from dataclasses import dataclass
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from pilotis.tenants.roles import Perm
+
+
+@dataclass(frozen=True)
+class Capability:
+    slug: str
+    label: str | Promise
+    perm: Perm
+    promise: str | Promise  # what the page will offer, shown while it is not built
+    url_name: str = ""  # the app's own page, once it exists
+
+
+CAPABILITIES: tuple[Capability, ...] = (
+    Capability(
+        "tableau-de-bord",
+        _("Steering dashboard"),
+        Perm.VIEW_DASHBOARDS,
+        _("The key indicators of every domain — requests, finance, HR, online services — with "
+          "their trend, target and a plain-French summary of what changed since last month."),
+    ),
+    Capability(
+        "demandes",
+        _("Citizen requests"),
+        Perm.VIEW_DASHBOARDS,
+        _("How many requests and complaints, how fast they are handled, what citizens are unhappy "
+          "about and when: from the request-management software, forms and Open311 apps."),
+    ),
+    Capability(
+        "stationnement",
+        _("Paid parking"),
+        Perm.VIEW_DASHBOARDS,
+        _("Occupancy and revenue by zone and hour, price elasticity, and a what-if simulator to "
+          "change tariffs without losing too much revenue."),
+    ),
+    Capability(
+        "projets",
+        _("Digital projects"),
+        Perm.VIEW_DASHBOARDS,
+        _("The portfolio of digital projects with their value analysis, prioritisation under "
+          "budget, usage adoption and the digital maturity self-assessment."),
+    ),
+    Capability(
+        "donnees",
+        _("Data sources and catalog"),
+        Perm.VIEW_DATA,
+        _("Connect the exports of your programs (CSV, Excel, APIs, databases), see what was "
+          "rejected and why, and describe each dataset: owner, sensitivity, quality, lineage."),
+    ),
+    Capability(
+        "open-data",
+        _("Open data"),
+        Perm.VIEW_PUBLIC,
+        _("The datasets this collectivité publishes: anonymised, checked against national schemas "
+          "and harvestable by data.gouv.fr."),
+    ),
+)

@@ -1,0 +1,14 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("pilotis.shell.urls")),
+    path("", include("pilotis.accounts.urls")),
+    path("t/<str:tenant_code>/referentiel/", include("pilotis.referential.urls")),
+    path("t/<str:tenant_code>/administration/", include("pilotis.tenants.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+]
+if settings.OIDC_ENABLED:
+    urlpatterns.append(path("oidc/", include("mozilla_django_oidc.urls")))

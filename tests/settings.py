@@ -1,0 +1,10 @@
+"""Test runs use the real settings; only the demo secret is allowed, as `make test` does."""
+
+import os
+
+os.environ.setdefault("PILOTIS_INSECURE_DEMO", "1")
+
+from pilotis.settings import *  # noqa: E402,F403
+
+# Fast hashing: the access matrix creates hundreds of users (production keeps PBKDF2).
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
