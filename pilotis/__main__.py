@@ -8,7 +8,10 @@ import os
 import sys
 
 # Two-word commands read better for users; they map to one management command each.
-ALIASES = {("referential", "update"): "update_referential", ("referential", "load"): "load_referential"}
+ALIASES = {
+    ("referential", "update"): "update_referential",
+    ("referential", "load"): "load_referential",
+}
 
 
 def main(argv: list[str] | None = None) -> None:

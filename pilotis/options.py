@@ -6,6 +6,7 @@ docs/configuration.md lists the same names (tests/test_consistency.py keeps both
 
 import os
 
+# ruff: noqa: E501 - one line per option reads best
 OPTIONS: dict[str, str] = {
     "PILOTIS_VAR_DIR": "Folder of the embedded instance (SQLite file, warehouse, media). Default ./var",
     "PILOTIS_DEBUG": "1 turns Django's debug mode on (never in production). Default off",
@@ -24,6 +25,7 @@ OPTIONS: dict[str, str] = {
     "PILOTIS_OIDC_SIGN_ALGO": "ID token signature algorithm. Default RS256",
     "PILOTIS_OIDC_VERIFY_SSL": "0 skips TLS verification of the provider (tests only). Default 1",
     "PILOTIS_OIDC_DEFAULT_ROLE": "Role given to an agent whose SIRET matches a tenant. Default elected",
+    "PILOTIS_OIDC_ACR_VALUES": "acr_values sent to the OpenID provider (e.g. eidas1). Default: none",
     "PILOTIS_EMAIL_BACKEND": "Django e-mail backend. Default: console (prints mails)",
     "PILOTIS_EMAIL_HOST": "SMTP host. Default localhost",
     "PILOTIS_EMAIL_PORT": "SMTP port. Default 25",

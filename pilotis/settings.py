@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.humanize",
     "mozilla_django_oidc",
     "huey.contrib.djhuey",
     "pilotis.audit",
@@ -97,8 +98,10 @@ AUTHENTICATION_BACKENDS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-     "OPTIONS": {"min_length": 12}},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -123,9 +126,9 @@ OIDC_STORE_ID_TOKEN = True
 OIDC_CALLBACK_CLASS = "pilotis.accounts.oidc.ProConnectCallbackView"
 OIDC_AUTHENTICATE_CLASS = "pilotis.accounts.oidc.ProConnectAuthenticationView"
 OIDC_VERIFY_SSL = env_bool("PILOTIS_OIDC_VERIFY_SSL", True)
-# ProConnect access tokens live 60 s; the session re-checks nothing after login.
-OIDC_RENEW_ID_TOKEN_EXPIRY_SECONDS = 60
 OIDC_DEFAULT_ROLE = env_str("PILOTIS_OIDC_DEFAULT_ROLE", "elected")
+OIDC_ACR_VALUES = env_str("PILOTIS_OIDC_ACR_VALUES", "")
+OIDC_OP_LOGOUT_URL_METHOD = "pilotis.accounts.oidc.provider_logout_url"
 
 EMAIL_BACKEND = env_str("PILOTIS_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env_str("PILOTIS_EMAIL_HOST", "localhost")
@@ -182,6 +185,9 @@ if SECURE_SSL_REDIRECT:
 
 # Background jobs: Huey on SQLite by default, on Redis when PILOTIS_REDIS_URL is set.
 REDIS_URL = env_str("PILOTIS_REDIS_URL", "")
+if not REDIS_URL:
+    # Huey opens its SQLite queue when Django starts, before `pilotis init` could make the folder.
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
 HUEY = (
     {"huey_class": "huey.RedisHuey", "name": "pilotis", "url": REDIS_URL, "immediate": False}
     if REDIS_URL

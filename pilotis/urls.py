@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -9,6 +8,6 @@ urlpatterns = [
     path("t/<str:tenant_code>/administration/", include("pilotis.tenants.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    # Always routed: the OpenID views answer 404 while OIDC is not configured.
+    path("oidc/", include("mozilla_django_oidc.urls")),
 ]
-if settings.OIDC_ENABLED:
-    urlpatterns.append(path("oidc/", include("mozilla_django_oidc.urls")))

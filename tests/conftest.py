@@ -6,13 +6,14 @@ import os
 import pytest
 
 
-
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """A skipped test is not a passing one: fail the run when anything was skipped."""
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     skipped = reporter.stats.get("skipped", []) if reporter else []
     if skipped and exitstatus == 0:
-        reporter.write_line(f"FAILED: {len(skipped)} test(s) skipped; skips are not allowed.", red=True)
+        reporter.write_line(
+            f"FAILED: {len(skipped)} test(s) skipped; skips are not allowed.", red=True
+        )
         session.exitstatus = 1
 
 

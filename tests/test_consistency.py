@@ -42,7 +42,11 @@ def _po_entries(path: Path) -> list[tuple[str, str, bool]]:
     """(msgid, msgstr, fuzzy) of a .po file, multi-line strings joined."""
     entries, text = [], path.read_text()
     for block in text.split("\n\n"):
-        msgid = "".join(re.findall(r'"(.*)"', block.split("msgstr")[0].split("msgid", 1)[-1])) if "msgid" in block else None
+        msgid = (
+            "".join(re.findall(r'"(.*)"', block.split("msgstr")[0].split("msgid", 1)[-1]))
+            if "msgid" in block
+            else None
+        )
         if msgid is None or "msgstr" not in block:
             continue
         msgstr = "".join(re.findall(r'"(.*)"', block.split("msgstr", 1)[1]))

@@ -2,7 +2,7 @@
 
 from django.conf import settings
 from django.contrib.auth import views as auth_views
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponseBase
 from django.urls import reverse_lazy
 
 from pilotis.accounts.forms import ThrottledAuthenticationForm
@@ -50,7 +50,7 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     success_url = reverse_lazy("accounts:password_reset_complete")
 
 
-def logout(request: HttpRequest) -> HttpResponse:
+def logout(request: HttpRequest) -> HttpResponseBase:
     """Log out; an OpenID session is also closed at the provider (ProConnect needs it)."""
     if settings.OIDC_ENABLED and request.session.get("oidc_id_token"):
         from pilotis.accounts.oidc import provider_logout

@@ -21,14 +21,22 @@ class AuditEvent(models.Model):
 
     at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("who"), on_delete=models.SET_NULL,
-        null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("who"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     username = models.CharField(_("user name"), max_length=254, blank=True, db_index=True)
     action = models.CharField(_("what"), max_length=20, choices=Action.choices, db_index=True)
     tenant = models.ForeignKey(
-        "tenants.Tenant", verbose_name=_("tenant"), on_delete=models.SET_NULL,
-        null=True, blank=True, related_name="+",
+        "tenants.Tenant",
+        verbose_name=_("tenant"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     target = models.CharField(_("on"), max_length=254, blank=True)
     details = models.JSONField(_("details"), default=dict, blank=True)

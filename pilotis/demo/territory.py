@@ -18,7 +18,7 @@ from pilotis.tenants.services import create_tenant, set_role
 DEMO_PASSWORD = "pilotis-demo"  # noqa: S105 - printed to the user; demo instances only
 DEMO_DOMAIN = "demo.pilotis.fr"
 SAINT_MALO = "35288"
-DINARD = "35093"
+CANCALE = "35049"
 
 
 @dataclass(frozen=True)
@@ -34,8 +34,8 @@ DEMO_USERS = [
     ("analyste", DEMO_EPCI_SIREN, Role.ANALYST, "analyste de l'agglomération"),
     ("elu", DEMO_EPCI_SIREN, Role.ELECTED, "élu de l'agglomération"),
     ("maire.saint-malo", SAINT_MALO, Role.ELECTED, "maire de Saint-Malo"),
-    ("dgs.saint-malo", SAINT_MALO, Role.ADMIN, "DGS de Saint-Malo, analyste à Dinard"),
-    ("dgs.saint-malo", DINARD, Role.ANALYST, ""),
+    ("dgs.saint-malo", SAINT_MALO, Role.ADMIN, "DGS de Saint-Malo, analyste à Cancale"),
+    ("dgs.saint-malo", CANCALE, Role.ANALYST, ""),
 ]
 
 
@@ -48,7 +48,9 @@ def build_demo(say: Callable[[str], None] = lambda _: None) -> list[DemoLogin]:
         _statement()
     say(f"Territoire : {epci.name}, {epci.members.count()} communes")
     folder = settings.VAR_DIR / "demo"
-    territory = Territory(epci=epci, communes=list(epci.members.order_by("code")), folder=folder, say=say)
+    territory = Territory(
+        epci=epci, communes=list(epci.members.order_by("code")), folder=folder, say=say
+    )
     run_generators(territory)
     return logins
 
@@ -60,7 +62,9 @@ def _demo_users() -> list[DemoLogin]:
         email = f"{local}@{DEMO_DOMAIN}"
         user = user_model.objects.filter(username=email).first()
         if user is None:
-            user = user_model.objects.create_user(username=email, email=email, password=DEMO_PASSWORD)
+            user = user_model.objects.create_user(
+                username=email, email=email, password=DEMO_PASSWORD
+            )
         set_role(user, Tenant.objects.get(code=code), role)
         if description:
             logins[email] = DemoLogin(email, description)

@@ -1,9 +1,10 @@
 """Which accessibility statement applies to a page."""
 
 from pilotis.shell.models import AccessibilityStatement
+from pilotis.tenants.models import Tenant
 
 
-def statement_for(tenant: object | None) -> AccessibilityStatement:
+def statement_for(tenant: Tenant | None) -> AccessibilityStatement:
     """The tenant's statement, else the instance's, else an unsaved default saying the truth:
     no audit yet, hence « non conforme » as the official template requires."""
     if tenant is not None:

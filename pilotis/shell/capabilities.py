@@ -26,42 +26,56 @@ CAPABILITIES: tuple[Capability, ...] = (
         "tableau-de-bord",
         _("Steering dashboard"),
         Perm.VIEW_DASHBOARDS,
-        _("The key indicators of every domain — requests, finance, HR, online services — with "
-          "their trend, target and a plain-French summary of what changed since last month."),
+        _(
+            "The key indicators of every domain — requests, finance, HR, online services — with "
+            "their trend, target and a plain-French summary of what changed since last month."
+        ),
     ),
     Capability(
         "demandes",
         _("Citizen requests"),
         Perm.VIEW_DASHBOARDS,
-        _("How many requests and complaints, how fast they are handled, what citizens are unhappy "
-          "about and when: from the request-management software, forms and Open311 apps."),
+        _(
+            "How many requests and complaints, how fast they are handled, what citizens are "
+            "unhappy "
+            "about and when: from the request-management software, forms and Open311 apps."
+        ),
     ),
     Capability(
         "stationnement",
         _("Paid parking"),
         Perm.VIEW_DASHBOARDS,
-        _("Occupancy and revenue by zone and hour, price elasticity, and a what-if simulator to "
-          "change tariffs without losing too much revenue."),
+        _(
+            "Occupancy and revenue by zone and hour, price elasticity, and a what-if simulator to "
+            "change tariffs without losing too much revenue."
+        ),
     ),
     Capability(
         "projets",
         _("Digital projects"),
         Perm.VIEW_DASHBOARDS,
-        _("The portfolio of digital projects with their value analysis, prioritisation under "
-          "budget, usage adoption and the digital maturity self-assessment."),
+        _(
+            "The portfolio of digital projects with their value analysis, prioritisation under "
+            "budget, usage adoption and the digital maturity self-assessment."
+        ),
     ),
     Capability(
         "donnees",
         _("Data sources and catalog"),
         Perm.VIEW_DATA,
-        _("Connect the exports of your programs (CSV, Excel, APIs, databases), see what was "
-          "rejected and why, and describe each dataset: owner, sensitivity, quality, lineage."),
+        _(
+            "Connect the exports of your programs (CSV, Excel, APIs, databases), see what was "
+            "rejected and why, and describe each dataset: owner, sensitivity, quality, lineage."
+        ),
     ),
     Capability(
         "open-data",
         _("Open data"),
         Perm.VIEW_PUBLIC,
-        _("The datasets this collectivité publishes: anonymised, checked against national schemas "
-          "and harvestable by data.gouv.fr."),
+        _(
+            "The datasets this collectivité publishes: anonymised, checked against national "
+            "schemas "
+            "and harvestable by data.gouv.fr."
+        ),
     ),
 )

@@ -10,7 +10,12 @@ from pilotis.referential.models import Commune
 
 def init_instance(say: Callable[[str], None] = lambda _: None) -> None:
     """Create ./var's folders, migrate the database and load the referential once. Idempotent."""
-    for folder in (settings.VAR_DIR, settings.WAREHOUSE_DIR, settings.MEDIA_ROOT):
+    for folder in (
+        settings.VAR_DIR,
+        settings.WAREHOUSE_DIR,
+        settings.MEDIA_ROOT,
+        settings.STATIC_ROOT,
+    ):
         folder.mkdir(parents=True, exist_ok=True)
     call_command("migrate", interactive=False, verbosity=0)
     say("Base de données à jour / database up to date")

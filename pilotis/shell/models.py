@@ -13,7 +13,10 @@ class AccessibilityStatement(models.Model):
         FULL = "total", _("fully compliant")
 
     tenant = models.OneToOneField(
-        "tenants.Tenant", on_delete=models.CASCADE, null=True, blank=True,
+        "tenants.Tenant",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
         related_name="accessibility_statement",
     )
     entity_name = models.CharField(_("entity making the statement"), max_length=200)

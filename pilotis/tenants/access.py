@@ -42,11 +42,13 @@ def permissions_in(user: AnyUser, tenant: Tenant) -> TenantAccess:
         return TenantAccess(tenant, None, ROLE_PERMS[None])
     if getattr(user, "is_superuser", False):
         return TenantAccess(tenant, "superuser", frozenset(Perm))
-    membership = Membership.objects.filter(user=user, tenant=tenant).first()
+    membership = Membership.objects.filter(user_id=user.pk, tenant=tenant).first()
     if membership is not None:
         return TenantAccess(tenant, membership.role, ROLE_PERMS[membership.role])
     if tenant.parent_id and tenant.shares_with_parent:
-        if Membership.objects.filter(user=user, tenant_id=tenant.parent_id, role=Role.ADMIN).exists():
+        if Membership.objects.filter(
+            user_id=user.pk, tenant_id=tenant.parent_id, role=Role.ADMIN
+        ).exists():
             return TenantAccess(tenant, None, VIA_PARENT_PERMS, via_parent=True)
     return TenantAccess(tenant, None, ROLE_PERMS[None])
 
@@ -102,7 +104,10 @@ def tenant_view(perm: Perm) -> Callable[[View], View]:
             try:
                 access = resolve(request.user, tenant_code, perm)
             except Http404:
-                if not request.user.is_authenticated and Tenant.objects.filter(code=tenant_code).exists():
+                if (
+                    not request.user.is_authenticated
+                    and Tenant.objects.filter(code=tenant_code).exists()
+                ):
                     return redirect_to_login(request.get_full_path())
                 raise
             request.tenant_access = access  # type: ignore[attr-defined]

@@ -19,7 +19,9 @@ class IdentityForm(forms.ModelForm):
         fields = ["primary_color", "logo", "shares_with_parent"]
         widgets = {"primary_color": forms.TextInput(attrs={"type": "color"})}
         help_texts = {
-            "primary_color": _("Used for the menu and the buttons, with white text: it must be dark enough."),
+            "primary_color": _(
+                "Used for the menu and the buttons, with white text: it must be dark enough."
+            ),
             "logo": _("PNG or JPEG, 512 KB at most."),
         }
 
@@ -34,7 +36,9 @@ class IdentityForm(forms.ModelForm):
             head = logo.read(8)
             logo.seek(0)
             if not head.startswith(LOGO_SIGNATURES):
-                raise ValidationError(_("The logo must be a PNG or JPEG image."), code="logo_format")
+                raise ValidationError(
+                    _("The logo must be a PNG or JPEG image."), code="logo_format"
+                )
             if logo.size > MAX_LOGO_BYTES:
                 raise ValidationError(_("The logo must weigh 512 KB at most."), code="logo_size")
         return logo
@@ -52,7 +56,20 @@ class ChangeRoleForm(forms.Form):
 class AccessibilityStatementForm(forms.ModelForm):
     class Meta:
         model = AccessibilityStatement
-        exclude = ["tenant"]
+        fields = [
+            "entity_name",
+            "compliance",
+            "audit_rate",
+            "audit_date",
+            "audit_by",
+            "statement_date",
+            "non_compliant_content",
+            "multi_year_plan_url",
+            "action_plan",
+            "contact_email",
+            "contact_url",
+            "postal_address",
+        ]
         widgets = {
             "audit_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "statement_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),

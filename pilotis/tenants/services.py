@@ -29,7 +29,15 @@ def create_tenant(code: str, *, with_members: bool = True, actor: Any = None) ->
             )
             % {"code": code}
         )
-    values = {
+    if entity.kind not in TenantKind.values:
+        raise TenantError(
+            _(
+                "“%(code)s” is %(name)s, which is not a collectivité (e.g. a municipal "
+                "arrondissement): give the code of its commune instead."
+            )
+            % {"code": code, "name": entity.name}
+        )
+    values: dict[str, Any] = {
         "kind": TenantKind(entity.kind),
         "name": entity.name,
         "siren": entity.siren or "",
@@ -47,7 +55,9 @@ def create_tenant(code: str, *, with_members: bool = True, actor: Any = None) ->
     return tenant
 
 
-def set_role(user: Any, tenant: Tenant, role: str, *, actor: Any = None, request: Any = None) -> Membership:
+def set_role(
+    user: Any, tenant: Tenant, role: str, *, actor: Any = None, request: Any = None
+) -> Membership:
     """Give `user` the role `role` in `tenant` (creating or changing the membership), audited."""
     if role not in Role.values:
         raise TenantError(_("“%(role)s” is not a role.") % {"role": role})
@@ -67,7 +77,14 @@ def set_role(user: Any, tenant: Tenant, role: str, *, actor: Any = None, request
         action = AuditEvent.Action.ROLE_CHANGED
     else:
         return membership
-    record(action, actor=actor, tenant=tenant, target=user.get_username(), details=details, request=request)
+    record(
+        action,
+        actor=actor,
+        tenant=tenant,
+        target=user.get_username(),
+        details=details,
+        request=request,
+    )
     return membership
 
 
@@ -83,11 +100,17 @@ def revoke(membership: Membership, *, actor: Any = None, request: Any = None) ->
     role = membership.role
     membership.delete()
     record(
-        AuditEvent.Action.ROLE_REVOKED, actor=actor, tenant=tenant, target=username,
-        details={"role": role}, request=request,
+        AuditEvent.Action.ROLE_REVOKED,
+        actor=actor,
+        tenant=tenant,
+        target=username,
+        details={"role": role},
+        request=request,
     )
 
 
 def _is_last_admin(membership: Membership) -> bool:
-    others = Membership.objects.filter(tenant=membership.tenant, role=Role.ADMIN).exclude(pk=membership.pk)
+    others = Membership.objects.filter(tenant=membership.tenant, role=Role.ADMIN).exclude(
+        pk=membership.pk
+    )
     return not others.exists()

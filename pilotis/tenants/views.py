@@ -29,7 +29,9 @@ def _admin_page(request: HttpRequest, access: TenantAccess, **forms: object) -> 
     context = {
         "tenant": tenant,
         "access": access,
-        "memberships": scope(Membership.objects.select_related("user"), access).order_by("user__email"),
+        "memberships": scope(Membership.objects.select_related("user"), access).order_by(
+            "user__email"
+        ),
         "add_form": AddMemberForm(),
         "identity_form": IdentityForm(instance=tenant),
         "statement_form": AccessibilityStatementForm(
@@ -60,7 +62,9 @@ def add_member(request: HttpRequest, access: TenantAccess) -> HttpResponse:
         user = user_model.objects.create_user(username=email, email=email)
         user.set_unusable_password()
         user.save()
-    services.set_role(user, access.tenant, form.cleaned_data["role"], actor=request.user, request=request)
+    services.set_role(
+        user, access.tenant, form.cleaned_data["role"], actor=request.user, request=request
+    )
     messages.success(request, _("%(email)s now has access.") % {"email": email})
     return redirect("tenants:admin", tenant_code=access.tenant.code)
 
@@ -73,7 +77,11 @@ def change_role(request: HttpRequest, access: TenantAccess, membership_id: int) 
     if form.is_valid():
         try:
             services.set_role(
-                membership.user, access.tenant, form.cleaned_data["role"], actor=request.user, request=request
+                membership.user,
+                access.tenant,
+                form.cleaned_data["role"],
+                actor=request.user,
+                request=request,
             )
         except PilotisError as error:
             messages.error(request, str(error))
@@ -99,8 +107,12 @@ def identity(request: HttpRequest, access: TenantAccess) -> HttpResponse:
         return _admin_page(request, access, identity_form=form)
     form.save()
     record(
-        AuditEvent.Action.TENANT_UPDATED, actor=request.user, tenant=access.tenant,
-        target="identity", details={"fields": form.changed_data}, request=request,
+        AuditEvent.Action.TENANT_UPDATED,
+        actor=request.user,
+        tenant=access.tenant,
+        target="identity",
+        details={"fields": form.changed_data},
+        request=request,
     )
     messages.success(request, _("The visual identity is saved."))
     return redirect("tenants:admin", tenant_code=access.tenant.code)
@@ -117,8 +129,11 @@ def accessibility_statement(request: HttpRequest, access: TenantAccess) -> HttpR
     saved.tenant = access.tenant
     saved.save()
     record(
-        AuditEvent.Action.TENANT_UPDATED, actor=request.user, tenant=access.tenant,
-        target="accessibility_statement", request=request,
+        AuditEvent.Action.TENANT_UPDATED,
+        actor=request.user,
+        tenant=access.tenant,
+        target="accessibility_statement",
+        request=request,
     )
     messages.success(request, _("The accessibility statement is saved."))
     return redirect("tenants:admin", tenant_code=access.tenant.code)

@@ -18,8 +18,14 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
 ]
 AA_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 PASSWORD = "correct horse battery staple"
@@ -35,13 +41,20 @@ def browser():
 
 @pytest.fixture
 def territory(transactional_db):
-    epci = TenantFactory(code="243500782", kind="epci", name="Saint-Malo Agglomération", siren="243500782",
-                         primary_color="#7a1f5c")
+    epci = TenantFactory(
+        code="243500782",
+        kind="epci",
+        name="Saint-Malo Agglomération",
+        siren="243500782",
+        primary_color="#7a1f5c",
+    )
     commune = TenantFactory(code="35288", name="Saint-Malo", parent=epci, postal_codes=["35400"])
     admin = UserFactory(username="admin@saint-malo.fr", first_name="Camille", last_name="Durand")
     Membership.objects.create(user=admin, tenant=commune, role=Role.ADMIN)
     Membership.objects.create(user=admin, tenant=epci, role=Role.ADMIN)
-    AccessibilityStatement.objects.create(tenant=commune, entity_name="Ville de Saint-Malo", compliance="partiel")
+    AccessibilityStatement.objects.create(
+        tenant=commune, entity_name="Ville de Saint-Malo", compliance="partiel"
+    )
     return {"epci": epci, "commune": commune, "admin": admin}
 
 
@@ -50,7 +63,10 @@ def _pages(commune_code: str) -> list[str]:
 
     base = f"/t/{commune_code}/"
     return [
-        base, f"{base}accessibilite/", f"{base}administration/", f"{base}referentiel/",
+        base,
+        f"{base}accessibilite/",
+        f"{base}administration/",
+        f"{base}referentiel/",
         *[f"{base}{cap.slug}/" for cap in CAPABILITIES],
     ]
 
@@ -59,8 +75,10 @@ def _check(page, axe: Axe, url: str, csp_errors: list[str]) -> list[str]:
     response = page.goto(url)
     assert response is not None and response.status == 200, (url, response and response.status)
     results = axe.run(page, options={"runOnly": {"type": "tag", "values": AA_TAGS}})
-    problems = [f"{url}: {v['id']} — {v['help']} ({len(v['nodes'])} nodes: {v['nodes'][0]['target']})"
-                for v in results.response["violations"]]
+    problems = [
+        f"{url}: {v['id']} — {v['help']} ({len(v['nodes'])} nodes: {v['nodes'][0]['target']})"
+        for v in results.response["violations"]
+    ]
     problems += [f"{url}: {e}" for e in csp_errors]
     csp_errors.clear()
     return problems
@@ -78,10 +96,20 @@ def test_every_page_has_no_wcag_aa_violation(browser, live_server, territory):
     context = browser.new_context(locale="fr-FR")
     page = context.new_page()
     csp_errors: list[str] = []
-    page.on("console", lambda m: csp_errors.append(m.text) if "Content Security Policy" in m.text else None)
+    page.on(
+        "console",
+        lambda m: csp_errors.append(m.text) if "Content Security Policy" in m.text else None,
+    )
     axe = Axe()
     problems = []
-    for url in ["/", "/accessibilite/", "/connexion/", "/mot-de-passe/", "/t/35288/", "/t/35288/accessibilite/"]:
+    for url in [
+        "/",
+        "/accessibilite/",
+        "/connexion/",
+        "/mot-de-passe/",
+        "/t/35288/",
+        "/t/35288/accessibilite/",
+    ]:
         problems += _check(page, axe, live_server.url + url, csp_errors)
     _login(page, live_server.url, territory["admin"].username)
     for url in ["/", *_pages("35288"), "/t/243500782/"]:
@@ -105,7 +133,9 @@ def test_keyboard_reaches_skip_link_menu_and_content(browser, live_server, terri
     assert page.evaluate("document.activeElement.textContent.trim()") == "Aller au contenu"
     page.keyboard.press("Enter")
     assert page.evaluate("document.activeElement.id") == "contenu"
-    menu = page.eval_on_selector_all("#navigation a", "links => links.map(a => a.textContent.trim())")
+    menu = page.eval_on_selector_all(
+        "#navigation a", "links => links.map(a => a.textContent.trim())"
+    )
     assert "Administration" in menu
     page.goto(live_server.url + "/t/35288/")
     reached, outlines = set(), set()

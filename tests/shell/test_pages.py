@@ -38,15 +38,26 @@ def test_home_shows_the_compliance_mention(client):
 def test_tenant_accessibility_page_follows_the_official_template(client):
     tenant = TenantFactory(code="35288", name="Saint-Malo")
     AccessibilityStatement.objects.create(
-        tenant=tenant, entity_name="Ville de Saint-Malo", compliance="partiel",
-        audit_rate="72.50", audit_date="2026-03-01", audit_by="Cabinet Exemple",
-        contact_email="accessibilite@saint-malo.example", action_plan="Corriger les contrastes.",
+        tenant=tenant,
+        entity_name="Ville de Saint-Malo",
+        compliance="partiel",
+        audit_rate="72.50",
+        audit_date="2026-03-01",
+        audit_by="Cabinet Exemple",
+        contact_email="accessibilite@saint-malo.example",
+        action_plan="Corriger les contrastes.",
     )
     page = client.get("/t/35288/accessibilite/").content.decode()
     for expected in [
-        "Déclaration d’accessibilité", "article 47 de la loi n° 2005-102", "partiellement conforme",
-        "72,50", "Cabinet Exemple", "accessibilite@saint-malo.example", "Défenseur des droits",
-        "Corriger les contrastes.", "Voies de recours",
+        "Déclaration d’accessibilité",
+        "article 47 de la loi n° 2005-102",
+        "partiellement conforme",
+        "72,50",
+        "Cabinet Exemple",
+        "accessibilite@saint-malo.example",
+        "Défenseur des droits",
+        "Corriger les contrastes.",
+        "Voies de recours",
     ]:
         assert expected in page, expected
 
@@ -98,3 +109,21 @@ def test_missing_secret_key_refuses_to_start(monkeypatch):
         importlib.reload(pilotis.settings)
     monkeypatch.undo()
     importlib.reload(pilotis.settings)
+
+
+@pytest.mark.django_db
+def test_refusals_explain_themselves_in_french(client):
+    """A 403 says the role is not enough and whom to ask; a 404 says what to check."""
+    from pilotis.tenants.models import Membership
+    from tests.tenants.factories import UserFactory
+
+    tenant = TenantFactory(code="35288", name="Saint-Malo")
+    elected = UserFactory(username="elu@saint-malo.fr")
+    Membership.objects.create(user=elected, tenant=tenant, role="elected")
+    client.force_login(elected)
+    response = client.get("/t/35288/administration/")
+    assert response.status_code == 403
+    assert "Demandez-le à l’un de ses administrateurs" in response.content.decode()
+    response = client.get("/t/00000/")
+    assert response.status_code == 404
+    assert "Page introuvable" in response.content.decode()

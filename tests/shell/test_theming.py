@@ -18,7 +18,15 @@ def test_dark_colours_are_accepted(colour):
     validate_brand_colour(colour)
 
 
-@pytest.mark.parametrize("colour,code", [("#ffcc00", "low_contrast"), ("#88aaff", "low_contrast"), ("blue", "invalid_colour"), ("#12345", "invalid_colour")])
+@pytest.mark.parametrize(
+    "colour,code",
+    [
+        ("#ffcc00", "low_contrast"),
+        ("#88aaff", "low_contrast"),
+        ("blue", "invalid_colour"),
+        ("#12345", "invalid_colour"),
+    ],
+)
 def test_light_or_malformed_colours_are_refused(colour, code):
     with pytest.raises(ValidationError) as error:
         validate_brand_colour(colour)
@@ -43,12 +51,17 @@ def test_identity_form_refuses_a_light_colour_with_a_french_message(client):
     admin = UserFactory(username="admin@t.fr")
     Membership.objects.create(user=admin, tenant=tenant, role="admin")
     client.force_login(admin)
-    response = client.post(f"/t/{tenant.code}/administration/identite/", {"primary_color": "#ffee88", "shares_with_parent": "on"})
+    response = client.post(
+        f"/t/{tenant.code}/administration/identite/",
+        {"primary_color": "#ffee88", "shares_with_parent": "on"},
+    )
     assert response.status_code == 400
     assert "trop claire" in response.content.decode()
     tenant.refresh_from_db()
     assert tenant.primary_color == "#1f4e79"
-    response = client.post(f"/t/{tenant.code}/administration/identite/", {"primary_color": "#7a1f5c"})
+    response = client.post(
+        f"/t/{tenant.code}/administration/identite/", {"primary_color": "#7a1f5c"}
+    )
     assert response.status_code == 302
     tenant.refresh_from_db()
     assert tenant.primary_color == "#7a1f5c"
@@ -67,10 +80,16 @@ def test_logo_must_be_a_real_image(client):
     Membership.objects.create(user=admin, tenant=tenant, role="admin")
     client.force_login(admin)
     fake = SimpleUploadedFile("logo.png", b"<svg onload=alert(1)>", content_type="image/png")
-    response = client.post(f"/t/{tenant.code}/administration/identite/", {"primary_color": "#1f4e79", "logo": fake})
+    response = client.post(
+        f"/t/{tenant.code}/administration/identite/", {"primary_color": "#1f4e79", "logo": fake}
+    )
     assert response.status_code == 400
-    png = SimpleUploadedFile("logo.png", b"\x89PNG\r\n\x1a\n" + b"\0" * 64, content_type="image/png")
-    response = client.post(f"/t/{tenant.code}/administration/identite/", {"primary_color": "#1f4e79", "logo": png})
+    png = SimpleUploadedFile(
+        "logo.png", b"\x89PNG\r\n\x1a\n" + b"\0" * 64, content_type="image/png"
+    )
+    response = client.post(
+        f"/t/{tenant.code}/administration/identite/", {"primary_color": "#1f4e79", "logo": png}
+    )
     assert response.status_code == 302
     tenant.refresh_from_db()
     assert tenant.logo.name.startswith("logos/")

@@ -26,7 +26,9 @@ TENANT_ROUTES = sorted(r for r in _patterns(get_resolver()) if "<str:tenant_code
 
 
 def _url(route: str, tenant_code: str, membership_id: int) -> str:
-    path = route.replace("<str:tenant_code>", tenant_code).replace("<int:membership_id>", str(membership_id))
+    path = route.replace("<str:tenant_code>", tenant_code).replace(
+        "<int:membership_id>", str(membership_id)
+    )
     assert "<" not in path, f"add a value for the parameters of {route}"
     return "/" + path
 
@@ -100,9 +102,10 @@ def test_intercommunality_admin_reads_only_sharing_members(route, member_key, wo
     """The EPCI's administrator reads a member that shares with it, never one that does not,
     and never manages a member's settings."""
     tenant = world[member_key]
-    membership = Membership.objects.filter(tenant=tenant).first() or Membership.objects.filter(
-        tenant=world["member"]
-    ).first()
+    membership = (
+        Membership.objects.filter(tenant=tenant).first()
+        or Membership.objects.filter(tenant=world["member"]).first()
+    )
     url = _url(route, tenant.code, membership.pk)
     perm = resolve(url).func.required_perm
     client.force_login(world["epci_admin"])
@@ -122,7 +125,9 @@ def test_admin_cannot_change_a_membership_of_another_tenant(world, client):
     member, other = world["member"], world["other"]
     foreign = Membership.objects.get(tenant=other)
     client.force_login(world["users"][Role.ADMIN])
-    response = client.post(f"/t/{member.code}/administration/membres/{foreign.pk}/role/", {"role": "elected"})
+    response = client.post(
+        f"/t/{member.code}/administration/membres/{foreign.pk}/role/", {"role": "elected"}
+    )
     assert response.status_code == 404
     foreign.refresh_from_db()
     assert foreign.role == Role.ADMIN
@@ -133,8 +138,12 @@ def test_admin_cannot_grant_himself_a_role_elsewhere(world, client):
     member, other = world["member"], world["other"]
     admin = world["users"][Role.ADMIN]
     client.force_login(admin)
-    client.post(f"/t/{member.code}/administration/membres/ajouter/", {"email": admin.email, "role": "admin"})
-    response = client.post(f"/t/{other.code}/administration/membres/ajouter/", {"email": admin.email, "role": "admin"})
+    client.post(
+        f"/t/{member.code}/administration/membres/ajouter/", {"email": admin.email, "role": "admin"}
+    )
+    response = client.post(
+        f"/t/{other.code}/administration/membres/ajouter/", {"email": admin.email, "role": "admin"}
+    )
     assert response.status_code == 404
     assert not Membership.objects.filter(user=admin, tenant=other).exists()
 
@@ -145,7 +154,9 @@ def test_analyst_cannot_promote_himself(world, client):
     analyst = world["users"][Role.ANALYST]
     own = Membership.objects.get(user=analyst, tenant=member)
     client.force_login(analyst)
-    response = client.post(f"/t/{member.code}/administration/membres/{own.pk}/role/", {"role": "admin"})
+    response = client.post(
+        f"/t/{member.code}/administration/membres/{own.pk}/role/", {"role": "admin"}
+    )
     assert response.status_code == 403
     own.refresh_from_db()
     assert own.role == Role.ANALYST

@@ -6,32 +6,84 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('tenants', '0001_initial'),
+        ("tenants", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AuditEvent',
+            name="AuditEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='when')),
-                ('username', models.CharField(blank=True, db_index=True, max_length=254, verbose_name='user name')),
-                ('action', models.CharField(choices=[('login', 'Login'), ('login_failed', 'Failed login'), ('login_blocked', 'Login refused (too many failures)'), ('logout', 'Logout'), ('password_reset', 'Password reset requested'), ('role_granted', 'Role granted'), ('role_changed', 'Role changed'), ('role_revoked', 'Role revoked'), ('tenant_created', 'Tenant created'), ('tenant_updated', 'Tenant settings changed'), ('data_operation', 'Data operation')], db_index=True, max_length=20, verbose_name='what')),
-                ('target', models.CharField(blank=True, max_length=254, verbose_name='on')),
-                ('details', models.JSONField(blank=True, default=dict, verbose_name='details')),
-                ('ip_address', models.GenericIPAddressField(blank=True, null=True, verbose_name='IP address')),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='who')),
-                ('tenant', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='tenants.tenant', verbose_name='tenant')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.DateTimeField(auto_now_add=True, db_index=True, verbose_name="when")),
+                (
+                    "username",
+                    models.CharField(
+                        blank=True, db_index=True, max_length=254, verbose_name="user name"
+                    ),
+                ),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("login", "Login"),
+                            ("login_failed", "Failed login"),
+                            ("login_blocked", "Login refused (too many failures)"),
+                            ("logout", "Logout"),
+                            ("password_reset", "Password reset requested"),
+                            ("role_granted", "Role granted"),
+                            ("role_changed", "Role changed"),
+                            ("role_revoked", "Role revoked"),
+                            ("tenant_created", "Tenant created"),
+                            ("tenant_updated", "Tenant settings changed"),
+                            ("data_operation", "Data operation"),
+                        ],
+                        db_index=True,
+                        max_length=20,
+                        verbose_name="what",
+                    ),
+                ),
+                ("target", models.CharField(blank=True, max_length=254, verbose_name="on")),
+                ("details", models.JSONField(blank=True, default=dict, verbose_name="details")),
+                (
+                    "ip_address",
+                    models.GenericIPAddressField(blank=True, null=True, verbose_name="IP address"),
+                ),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="who",
+                    ),
+                ),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="tenants.tenant",
+                        verbose_name="tenant",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'audit event',
-                'verbose_name_plural': 'audit log',
-                'ordering': ['-at', '-id'],
+                "verbose_name": "audit event",
+                "verbose_name_plural": "audit log",
+                "ordering": ["-at", "-id"],
             },
         ),
     ]

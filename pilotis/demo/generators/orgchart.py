@@ -40,11 +40,15 @@ HEADER = ["Code", "Libellé", "Type", "Code parent"]
 
 
 def _chart_rows(tenant: Tenant) -> list[list[str]]:
-    chart = DIRECTIONS if (tenant.population or 0) >= 10000 or tenant.kind == "epci" else SMALL_COMMUNE
+    chart = (
+        DIRECTIONS if (tenant.population or 0) >= 10000 or tenant.kind == "epci" else SMALL_COMMUNE
+    )
     rows = []
     for code, (label, services) in chart.items():
         rows.append([code, label, "Direction", ""])
-        rows.extend([f"{code}-{i:02d}", service, "Service", code] for i, service in enumerate(services, 1))
+        rows.extend(
+            [f"{code}-{i:02d}", service, "Service", code] for i, service in enumerate(services, 1)
+        )
     return rows
 
 
@@ -78,7 +82,10 @@ class OrgChartGenerator(DemoGenerator):
             tenant = Tenant.objects.get(code=path.stem.removeprefix("organigramme_"))
             with path.open(encoding="cp1252", newline="") as f:
                 units += _load_chart(tenant, list(csv.DictReader(f, delimiter=";")), themes)
-        return f"{units} directions et services, {len(themes)} thématiques par collectivité"
+        return (
+            f"{units} directions et services dans {len(charts)} collectivités, "
+            f"{len(themes)} thématiques chacune"
+        )
 
 
 @transaction.atomic
@@ -96,5 +103,7 @@ def _load_chart(tenant: Tenant, rows: list[dict[str, str]], themes: list[dict[st
         )
         by_code[unit.code] = unit
     for theme in themes:
-        Theme.objects.update_or_create(tenant=tenant, code=theme["Code"], defaults={"label": theme["Libellé"]})
+        Theme.objects.update_or_create(
+            tenant=tenant, code=theme["Code"], defaults={"label": theme["Libellé"]}
+        )
     return len(rows)

@@ -5,35 +5,97 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('tenants', '0001_initial'),
+        ("tenants", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AccessibilityStatement',
+            name="AccessibilityStatement",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('entity_name', models.CharField(max_length=200, verbose_name='entity making the statement')),
-                ('compliance', models.CharField(choices=[('non', 'not compliant'), ('partiel', 'partially compliant'), ('total', 'fully compliant')], default='partiel', max_length=8, verbose_name='compliance level')),
-                ('audit_rate', models.DecimalField(blank=True, decimal_places=2, max_digits=5, null=True, verbose_name='share of RGAA criteria met (%)')),
-                ('audit_date', models.DateField(blank=True, null=True, verbose_name='date of the audit')),
-                ('audit_by', models.CharField(blank=True, max_length=200, verbose_name='audit carried out by')),
-                ('statement_date', models.DateField(blank=True, null=True, verbose_name='date of the statement')),
-                ('non_compliant_content', models.TextField(blank=True, verbose_name='non-compliant content')),
-                ('multi_year_plan_url', models.URLField(blank=True, verbose_name='multi-year accessibility plan (link)')),
-                ('action_plan', models.TextField(blank=True, verbose_name="this year's action plan")),
-                ('contact_email', models.EmailField(blank=True, max_length=254, verbose_name='contact e-mail')),
-                ('contact_url', models.URLField(blank=True, verbose_name='contact form')),
-                ('postal_address', models.TextField(blank=True, verbose_name='postal address')),
-                ('tenant', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='accessibility_statement', to='tenants.tenant')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "entity_name",
+                    models.CharField(max_length=200, verbose_name="entity making the statement"),
+                ),
+                (
+                    "compliance",
+                    models.CharField(
+                        choices=[
+                            ("non", "not compliant"),
+                            ("partiel", "partially compliant"),
+                            ("total", "fully compliant"),
+                        ],
+                        default="partiel",
+                        max_length=8,
+                        verbose_name="compliance level",
+                    ),
+                ),
+                (
+                    "audit_rate",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=5,
+                        null=True,
+                        verbose_name="share of RGAA criteria met (%)",
+                    ),
+                ),
+                (
+                    "audit_date",
+                    models.DateField(blank=True, null=True, verbose_name="date of the audit"),
+                ),
+                (
+                    "audit_by",
+                    models.CharField(
+                        blank=True, max_length=200, verbose_name="audit carried out by"
+                    ),
+                ),
+                (
+                    "statement_date",
+                    models.DateField(blank=True, null=True, verbose_name="date of the statement"),
+                ),
+                (
+                    "non_compliant_content",
+                    models.TextField(blank=True, verbose_name="non-compliant content"),
+                ),
+                (
+                    "multi_year_plan_url",
+                    models.URLField(
+                        blank=True, verbose_name="multi-year accessibility plan (link)"
+                    ),
+                ),
+                (
+                    "action_plan",
+                    models.TextField(blank=True, verbose_name="this year's action plan"),
+                ),
+                (
+                    "contact_email",
+                    models.EmailField(blank=True, max_length=254, verbose_name="contact e-mail"),
+                ),
+                ("contact_url", models.URLField(blank=True, verbose_name="contact form")),
+                ("postal_address", models.TextField(blank=True, verbose_name="postal address")),
+                (
+                    "tenant",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="accessibility_statement",
+                        to="tenants.tenant",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'accessibility statement',
-                'verbose_name_plural': 'accessibility statements',
+                "verbose_name": "accessibility statement",
+                "verbose_name_plural": "accessibility statements",
             },
         ),
     ]

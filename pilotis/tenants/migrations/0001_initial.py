@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,40 +14,121 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Tenant',
+            name="Tenant",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=9, unique=True, verbose_name='official code')),
-                ('kind', models.CharField(choices=[('commune', 'Commune'), ('epci', 'Intercommunality (EPCI)'), ('departement', 'Department'), ('region', 'Region')], max_length=12, verbose_name='kind')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('siren', models.CharField(blank=True, db_index=True, max_length=9, verbose_name='SIREN')),
-                ('population', models.PositiveIntegerField(blank=True, null=True, verbose_name='population')),
-                ('postal_codes', models.JSONField(blank=True, default=list, verbose_name='postal codes')),
-                ('shares_with_parent', models.BooleanField(default=True, help_text="The intercommunality's administrators may read this member's data.", verbose_name='shares its data with its intercommunality')),
-                ('primary_color', models.CharField(default='#1f4e79', max_length=7, verbose_name='main colour')),
-                ('logo', models.FileField(blank=True, upload_to='logos/', verbose_name='logo')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='members', to='tenants.tenant', verbose_name='intercommunality')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=9, unique=True, verbose_name="official code")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("commune", "Commune"),
+                            ("epci", "Intercommunality (EPCI)"),
+                            ("departement", "Department"),
+                            ("region", "Region"),
+                        ],
+                        max_length=12,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                (
+                    "siren",
+                    models.CharField(blank=True, db_index=True, max_length=9, verbose_name="SIREN"),
+                ),
+                (
+                    "population",
+                    models.PositiveIntegerField(blank=True, null=True, verbose_name="population"),
+                ),
+                (
+                    "postal_codes",
+                    models.JSONField(blank=True, default=list, verbose_name="postal codes"),
+                ),
+                (
+                    "shares_with_parent",
+                    models.BooleanField(
+                        default=True,
+                        help_text="The intercommunality's administrators may read this member's data.",
+                        verbose_name="shares its data with its intercommunality",
+                    ),
+                ),
+                (
+                    "primary_color",
+                    models.CharField(default="#1f4e79", max_length=7, verbose_name="main colour"),
+                ),
+                ("logo", models.FileField(blank=True, upload_to="logos/", verbose_name="logo")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="members",
+                        to="tenants.tenant",
+                        verbose_name="intercommunality",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'tenant',
-                'verbose_name_plural': 'tenants',
-                'ordering': ['name'],
+                "verbose_name": "tenant",
+                "verbose_name_plural": "tenants",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Membership',
+            name="Membership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('admin', 'Administrator'), ('steward', 'Data steward'), ('analyst', 'Analyst'), ('elected', 'Elected official')], max_length=10, verbose_name='role')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to=settings.AUTH_USER_MODEL)),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='tenants.tenant')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("admin", "Administrator"),
+                            ("steward", "Data steward"),
+                            ("analyst", "Analyst"),
+                            ("elected", "Elected official"),
+                        ],
+                        max_length=10,
+                        verbose_name="role",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to="tenants.tenant",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'membership',
-                'verbose_name_plural': 'memberships',
-                'constraints': [models.UniqueConstraint(fields=('user', 'tenant'), name='one_role_per_user_and_tenant')],
+                "verbose_name": "membership",
+                "verbose_name_plural": "memberships",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("user", "tenant"), name="one_role_per_user_and_tenant"
+                    )
+                ],
             },
         ),
     ]

@@ -17,6 +17,10 @@ class Command(BaseCommand):
             logins = build_demo(self.stdout.write)
         except PilotisError as error:
             raise CommandError(str(error)) from error
-        self.stdout.write(self.style.SUCCESS("Démo prête / demo ready. Comptes (mot de passe : %s) :" % DEMO_PASSWORD))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Démo prête / demo ready. Comptes (mot de passe : {DEMO_PASSWORD}) :"
+            )
+        )
         for login in logins:
             self.stdout.write(f"  {login.email:<36} {login.description}")

@@ -16,5 +16,7 @@ class Command(BaseCommand):
 
         from pilotis.wsgi import application
 
-        self.stdout.write(f"Pilotis : http://{options['host']}:{options['port']}/  (Ctrl+C pour arrêter)")
+        self.stdout.write(
+            f"Pilotis : http://{options['host']}:{options['port']}/  (Ctrl+C pour arrêter)"
+        )
         serve(application, host=options["host"], port=options["port"], threads=options["threads"])

@@ -5,7 +5,10 @@ from django.core.management.base import BaseCommand, CommandParser
 
 
 class Command(BaseCommand):
-    help = "Run the background worker (Huey: SQLite queue, or Redis with PILOTIS_REDIS_URL). Example: pilotis worker -w 2"
+    help = (
+        "Run the background worker (Huey: SQLite queue, or Redis with PILOTIS_REDIS_URL). "
+        "Example: pilotis worker -w 2"
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("-w", "--workers", type=int, default=2)

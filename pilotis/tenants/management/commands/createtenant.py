@@ -16,7 +16,8 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("code", help="INSEE code, SIREN, department or region code")
         parser.add_argument(
-            "--without-members", action="store_true",
+            "--without-members",
+            action="store_true",
             help="for an EPCI: do not create its member communes as child tenants",
         )
 

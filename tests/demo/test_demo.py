@@ -1,0 +1,61 @@
+"""`pilotis demo` builds the real Saint-Malo agglomeration, its users and data; twice is once."""
+
+import pytest
+from django.core.management import call_command
+
+from pilotis.audit.models import AuditEvent
+from pilotis.demo.framework import DEMO_EPCI_SIREN, GENERATORS, DemoGenerator, register
+from pilotis.referential.models import OrgUnit, Theme
+from pilotis.tenants.models import Membership, Tenant
+
+
+@pytest.fixture
+def demo_dir(settings, tmp_path):
+    settings.VAR_DIR = tmp_path
+    settings.WAREHOUSE_DIR = tmp_path / "warehouse"
+    return tmp_path
+
+
+@pytest.mark.django_db
+def test_demo_builds_the_territory_and_is_idempotent(demo_dir, capsys):
+    call_command("demo")
+    out = capsys.readouterr().out
+    epci = Tenant.objects.get(code=DEMO_EPCI_SIREN)
+    assert epci.kind == "epci" and "Saint Malo" in epci.name
+    assert epci.members.count() == 18
+    saint_malo = Tenant.objects.get(code="35288")
+    assert saint_malo.parent == epci and "35400" in saint_malo.postal_codes
+    assert "admin@demo.pilotis.fr" in out and "pilotis-demo" in out
+    roles = set(Membership.objects.filter(tenant=epci).values_list("role", flat=True))
+    assert roles == {"admin", "steward", "analyst", "elected"}
+    assert OrgUnit.objects.filter(tenant=saint_malo, kind="direction").count() >= 5
+    assert Theme.objects.filter(tenant=saint_malo).count() == 10
+    exported = (demo_dir / "demo" / "organigramme" / "organigramme_35288.csv").read_bytes()
+    assert (
+        b";" in exported and "Propreté".encode("cp1252") in exported
+    )  # Windows-1252, like the real export
+
+    counts = (
+        Tenant.objects.count(),
+        Membership.objects.count(),
+        OrgUnit.objects.count(),
+        Theme.objects.count(),
+    )
+    events = AuditEvent.objects.count()
+    call_command("demo")
+    assert (
+        Tenant.objects.count(),
+        Membership.objects.count(),
+        OrgUnit.objects.count(),
+        Theme.objects.count(),
+    ) == counts
+    assert AuditEvent.objects.count() == events
+
+
+def test_generators_refuse_duplicate_names():
+    class Twin(DemoGenerator):
+        name = "organigramme"
+
+    assert "organigramme" in GENERATORS
+    with pytest.raises(ValueError, match="already registered"):
+        register(Twin)
