@@ -3,7 +3,7 @@
 from typing import Any
 
 from django.db import transaction
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
 from pilotis.audit.log import record
 from pilotis.audit.models import AuditEvent
@@ -26,16 +26,17 @@ def create_tenant(code: str, *, with_members: bool = True, actor: Any = None) ->
             _(
                 "No commune, intercommunality, department or region has the code “%(code)s” in "
                 "the referential. Give an INSEE code (e.g. 35288) or a SIREN (e.g. 243500782)."
-            )
-            % {"code": code}
+            ),
+            code=code,
         )
     if entity.kind not in TenantKind.values:
         raise TenantError(
             _(
                 "“%(code)s” is %(name)s, which is not a collectivité (e.g. a municipal "
                 "arrondissement): give the code of its commune instead."
-            )
-            % {"code": code, "name": entity.name}
+            ),
+            code=code,
+            name=entity.name,
         )
     values: dict[str, Any] = {
         "kind": TenantKind(entity.kind),
@@ -60,7 +61,7 @@ def set_role(
 ) -> Membership:
     """Give `user` the role `role` in `tenant` (creating or changing the membership), audited."""
     if role not in Role.values:
-        raise TenantError(_("“%(role)s” is not a role.") % {"role": role})
+        raise TenantError(_("“%(role)s” is not a role."), role=role)
     membership = Membership.objects.filter(user=user, tenant=tenant).first()
     if membership is None:
         membership = Membership.objects.create(user=user, tenant=tenant, role=role)
@@ -68,8 +69,8 @@ def set_role(
     elif membership.role != role:
         if membership.role == Role.ADMIN and _is_last_admin(membership):
             raise TenantError(
-                _("%(tenant)s would have no administrator left: name another one first.")
-                % {"tenant": tenant.name}
+                _("%(tenant)s would have no administrator left: name another one first."),
+                tenant=tenant.name,
             )
         details = {"from": membership.role, "to": role}
         membership.role = role
@@ -93,8 +94,8 @@ def revoke(membership: Membership, *, actor: Any = None, request: Any = None) ->
     tenant = membership.tenant
     if membership.role == Role.ADMIN and _is_last_admin(membership):
         raise TenantError(
-            _("%(tenant)s would have no administrator left: name another one first.")
-            % {"tenant": tenant.name}
+            _("%(tenant)s would have no administrator left: name another one first."),
+            tenant=tenant.name,
         )
     username = membership.user.get_username()
     role = membership.role

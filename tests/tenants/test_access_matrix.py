@@ -169,3 +169,17 @@ def test_admin_page_lists_only_own_members(world, client):
     assert "analyst@membre.fr" in page
     assert "admin@ailleurs.fr" not in page
     assert "admin@epci.fr" not in page
+
+
+def test_last_administrator_cannot_be_demoted_or_removed(world, client):
+    """A tenant always keeps an administrator: the refusal is explained, nothing changes."""
+    member = world["member"]
+    admin = world["users"][Role.ADMIN]
+    own = Membership.objects.get(user=admin, tenant=member)
+    client.force_login(admin)
+    base = f"/t/{member.code}/administration/membres/{own.pk}"
+    response = client.post(f"{base}/role/", {"role": "elected"}, follow=True)
+    assert "aucun administrateur" in response.content.decode()
+    client.post(f"{base}/retirer/")
+    own.refresh_from_db()
+    assert own.role == Role.ADMIN

@@ -39,6 +39,15 @@ def test_commune_created_after_its_epci_is_attached_to_it(referential):
 
 
 def test_createtenant_with_an_unknown_code_says_what_to_give(referential):
-    with pytest.raises(CommandError, match="35288"):
+    """The command line explains in French, then in English, and creates nothing."""
+    with pytest.raises(CommandError) as error:
         call_command("createtenant", "99999")
+    french, english = str(error.value).split("\n")
+    assert "Aucune" in french and "35288" in french
+    assert "No commune" in english and "243500782" in english
     assert not Tenant.objects.exists()
+
+
+def test_createtenant_refuses_a_municipal_arrondissement(referential):
+    with pytest.raises(CommandError, match="arrondissement"):
+        call_command("createtenant", "75101")

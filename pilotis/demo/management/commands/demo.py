@@ -16,7 +16,7 @@ class Command(BaseCommand):
         try:
             logins = build_demo(self.stdout.write)
         except PilotisError as error:
-            raise CommandError(str(error)) from error
+            raise CommandError(error.bilingual()) from error
         self.stdout.write(
             self.style.SUCCESS(
                 f"Démo prête / demo ready. Comptes (mot de passe : {DEMO_PASSWORD}) :"

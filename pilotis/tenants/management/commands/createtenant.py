@@ -25,7 +25,7 @@ class Command(BaseCommand):
         try:
             tenant = create_tenant(options["code"], with_members=not options["without_members"])
         except PilotisError as error:
-            raise CommandError(str(error)) from error
+            raise CommandError(error.bilingual()) from error
         members = tenant.members.count()
         self.stdout.write(
             self.style.SUCCESS(
