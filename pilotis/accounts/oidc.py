@@ -44,11 +44,10 @@ from mozilla_django_oidc.views import (
     get_next_url,
 )
 
-from pilotis.audit.log import record
-from pilotis.audit.models import AuditEvent
 from pilotis.errors import PilotisError
 from pilotis.tenants.models import Membership, Tenant
 from pilotis.tenants.roles import Role
+from pilotis.tenants.services import set_role
 
 logger = logging.getLogger(__name__)
 
@@ -162,22 +161,10 @@ def join_tenants_by_siret(
     siren = siren_from_siret(siret)
     if siren is None:
         return []
-    created = []
-    for tenant in Tenant.objects.filter(siren=siren):
-        membership, is_new = Membership.objects.get_or_create(
-            user=user, tenant=tenant, defaults={"role": role}
-        )
-        if is_new:
-            record(
-                AuditEvent.Action.ROLE_GRANTED,
-                username=user.get_username(),
-                tenant=tenant,
-                target=user.get_username(),
-                details={"via": "oidc", "siret": siret, "role": role},
-                request=request,
-            )
-            created.append(membership)
-    return created
+    return [
+        set_role(user, tenant, role, request=request, context={"via": "oidc", "siret": siret})
+        for tenant in Tenant.objects.filter(siren=siren).exclude(memberships__user_id=user.pk)
+    ]
 
 
 class ProConnectBackend(OIDCAuthenticationBackend):

@@ -57,9 +57,18 @@ def create_tenant(code: str, *, with_members: bool = True, actor: Any = None) ->
 
 
 def set_role(
-    user: Any, tenant: Tenant, role: str, *, actor: Any = None, request: Any = None
+    user: Any,
+    tenant: Tenant,
+    role: str,
+    *,
+    actor: Any = None,
+    request: Any = None,
+    context: dict[str, Any] | None = None,
 ) -> Membership:
-    """Give `user` the role `role` in `tenant` (creating or changing the membership), audited."""
+    """Give `user` the role `role` in `tenant` (creating or changing the membership), audited.
+
+    `context` adds to the audit details how the change came (e.g. an OpenID login's SIRET).
+    """
     if role not in Role.values:
         raise TenantError(_("“%(role)s” is not a role."), role=role)
     membership = Membership.objects.filter(user=user, tenant=tenant).first()
@@ -81,9 +90,10 @@ def set_role(
     record(
         action,
         actor=actor,
+        username="" if actor else user.get_username(),
         tenant=tenant,
         target=user.get_username(),
-        details=details,
+        details={**details, **(context or {})},
         request=request,
     )
     return membership
