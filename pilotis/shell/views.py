@@ -4,6 +4,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
+from pilotis.referential.models import Epci
 from pilotis.shell import theming
 from pilotis.shell.accessibility import statement_for
 from pilotis.shell.capabilities import CAPABILITIES, Capability
@@ -29,10 +30,17 @@ def accessibility(request: HttpRequest) -> HttpResponse:
 
 @tenant_view(Perm.VIEW_PUBLIC)
 def tenant_home(request: HttpRequest, access: TenantAccess) -> HttpResponse:
+    tenant = access.tenant
+    epci = Epci.objects.filter(siren=tenant.epci_code).first() if tenant.epci_code else None
     return render(
         request,
         "shell/tenant_home.html",
-        {"access": access, "tenant": access.tenant, "statement": statement_for(access.tenant)},
+        {
+            "access": access,
+            "tenant": tenant,
+            "epci": epci,
+            "statement": statement_for(tenant),
+        },
     )
 
 

@@ -32,6 +32,12 @@ class Tenant(models.Model):
         blank=True,
         related_name="members",
     )
+    epci_code = models.CharField(
+        _("SIREN of its intercommunality"),
+        max_length=9,
+        blank=True,
+        help_text=_("From the referential, even when the intercommunality is not a tenant here."),
+    )
     shares_with_parent = models.BooleanField(
         _("shares its data with its intercommunality"),
         default=True,

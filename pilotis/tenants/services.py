@@ -44,6 +44,7 @@ def create_tenant(code: str, *, with_members: bool = True, actor: Any = None) ->
         "siren": entity.siren or "",
         "population": entity.population,
         "postal_codes": list(entity.postal_codes),
+        "epci_code": entity.parent_epci_code or "",
     }
     if entity.parent_epci_code:
         values["parent"] = Tenant.objects.filter(code=entity.parent_epci_code).first()

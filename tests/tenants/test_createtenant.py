@@ -13,13 +13,15 @@ def referential(db):
     load_snapshot()
 
 
-def test_createtenant_of_a_commune_fills_it_from_the_referential(referential, capsys):
+def test_createtenant_of_a_commune_fills_it_from_the_referential(referential, capsys, client):
     call_command("createtenant", "35288")
     tenant = Tenant.objects.get(code="35288")
     assert tenant.name == "Saint-Malo" and tenant.kind == "commune"
     assert tenant.population > 40000 and "35400" in tenant.postal_codes
     assert len(tenant.siren) == 9
-    assert tenant.parent is None  # its EPCI is not served by this instance
+    assert tenant.parent is None  # its EPCI is not served by this instance…
+    assert tenant.epci_code == "243500782"  # …but is known, and named on the tenant's page
+    assert "Saint Malo Agglomération" in client.get("/t/35288/").content.decode()
     assert AuditEvent.objects.filter(action="tenant_created", tenant=tenant).exists()
     assert "Saint-Malo" in capsys.readouterr().out
 
