@@ -6,6 +6,7 @@ when its app lands, it sets `url_name` to its own page and the empty state disap
 
 from dataclasses import dataclass
 
+from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -79,3 +80,9 @@ CAPABILITIES: tuple[Capability, ...] = (
         ),
     ),
 )
+
+
+def capability_url(capability: Capability, tenant_code: str) -> str:
+    """The page of `capability` in a tenant: the app's own, or the shell's empty state."""
+    name = capability.url_name or f"shell:{capability.slug}"
+    return reverse(name, kwargs={"tenant_code": tenant_code})

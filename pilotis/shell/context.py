@@ -5,7 +5,7 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 
-from pilotis.shell.capabilities import CAPABILITIES
+from pilotis.shell.capabilities import CAPABILITIES, capability_url
 from pilotis.tenants.access import tenants_for
 from pilotis.tenants.roles import Perm
 
@@ -14,8 +14,6 @@ def shell(request: HttpRequest) -> dict[str, Any]:
     access = getattr(request, "tenant_access", None)
     nav = []
     if access is not None:
-        from pilotis.shell.views import capability_url
-
         nav = [
             {"label": cap.label, "url": capability_url(cap, access.tenant.code), "slug": cap.slug}
             for cap in CAPABILITIES

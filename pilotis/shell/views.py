@@ -1,13 +1,14 @@
 """Pages of the shell: instance home, tenant home, capability pages, accessibility, theme."""
 
+from collections.abc import Callable
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 
 from pilotis.referential.models import Epci
 from pilotis.shell import theming
 from pilotis.shell.accessibility import statement_for
-from pilotis.shell.capabilities import CAPABILITIES, Capability
+from pilotis.shell.capabilities import Capability
 from pilotis.tenants.access import TenantAccess, tenant_view, tenants_for
 from pilotis.tenants.models import Tenant
 from pilotis.tenants.roles import Perm
@@ -61,7 +62,7 @@ def theme_css(request: HttpRequest, access: TenantAccess) -> HttpResponse:
     return response
 
 
-def capability_page(capability: Capability):  # type: ignore[no-untyped-def]
+def capability_page(capability: Capability) -> Callable[..., HttpResponse]:
     """The page of a capability whose app has not landed: says what will come."""
 
     @tenant_view(capability.perm)
@@ -74,15 +75,6 @@ def capability_page(capability: Capability):  # type: ignore[no-untyped-def]
 
     view.__name__ = f"capability_{capability.slug.replace('-', '_')}"
     return view
-
-
-def capability_url(capability: Capability, tenant_code: str) -> str:
-    if capability.url_name:
-        return reverse(capability.url_name, kwargs={"tenant_code": tenant_code})
-    return reverse(f"shell:{capability.slug}", kwargs={"tenant_code": tenant_code})
-
-
-__all__ = ["CAPABILITIES", "capability_page", "capability_url"]
 
 
 def switch(request: HttpRequest) -> HttpResponse:
