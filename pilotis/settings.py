@@ -42,6 +42,9 @@ INSTALLED_APPS = [
     "pilotis.tenants",
     "pilotis.accounts",
     "pilotis.shell",
+    "pilotis.warehouse",
+    "pilotis.connectors",
+    "pilotis.catalog",
     "pilotis.demo",
 ]
 
