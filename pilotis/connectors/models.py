@@ -165,3 +165,6 @@ class TableLock(models.Model):
                 fields=["tenant", "table"], name="connectors_one_lock_per_table"
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.tenant_id}/{self.table}"

@@ -294,9 +294,7 @@ def _stage_raw(
     con.execute(f"CREATE VIEW raw_input AS SELECT * FROM read_parquet({lit(str(spool))})")
 
 
-def _counted(
-    raw: RawInput, run: LoadRun, progress: Progress | None
-) -> Iterator[pa.RecordBatch]:
+def _counted(raw: RawInput, run: LoadRun, progress: Progress | None) -> Iterator[pa.RecordBatch]:
     """The source's batches, reporting progress and beating the heartbeat as they come."""
     assert raw.batches is not None  # noqa: S101 - checked by the caller
     rows, last = 0, time.monotonic()
@@ -598,9 +596,7 @@ def _revert(run: LoadRun, undo: LoadRun, staging: Path) -> tuple[int, int, int |
     ).fetchall()[0]
     if restored + deleted == 0:
         return 0, 0, None
-    source = con.sql(
-        f"SELECT {', '.join(ident(c) for c in columns)}, _restore FROM revert"
-    ).arrow()
+    source = con.sql(f"SELECT {', '.join(ident(c) for c in columns)}, _restore FROM revert").arrow()
     predicate = " AND ".join(f"t.{ident(k)} = s.{ident(k)}" for k in key)
     updates = {ident(c): f"s.{ident(c)}" for c in columns if c not in key}
     (

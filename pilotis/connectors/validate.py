@@ -114,7 +114,8 @@ def mapped_expr(f: Field, fm: FieldMap, text: str, refs: References) -> str:
         )
         otherwise = text if fm.other is None else lit(str(fm.other))
         if whens:
-            expr = f"CASE WHEN {text} IS NULL THEN NULL ELSE (CASE {key} {whens} ELSE {otherwise} END) END"
+            mapped = f"CASE {key} {whens} ELSE {otherwise} END"
+            expr = f"CASE WHEN {text} IS NULL THEN NULL ELSE ({mapped}) END"
         else:
             expr = f"CASE WHEN {text} IS NULL THEN NULL ELSE {otherwise} END"
     if fm.referential == "commune" and refs.commune_map:

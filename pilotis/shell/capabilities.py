@@ -68,6 +68,7 @@ CAPABILITIES: tuple[Capability, ...] = (
             "Connect the exports of your programs (CSV, Excel, APIs, databases), see what was "
             "rejected and why, and describe each dataset: owner, sensitivity, quality, lineage."
         ),
+        url_name="connectors:index",
     ),
     Capability(
         "open-data",

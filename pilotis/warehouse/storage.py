@@ -1,3 +1,4 @@
+# ruff: noqa: S608 - view and file names are quoted
 """Delta Lake storage of the warehouse: one Delta table per (tenant, canonical table).
 
 Why one table per tenant rather than one table partitioned by tenant: a tenant's versions, history
@@ -134,8 +135,8 @@ def register(
     if files:
         quoted = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
         con.execute(
-            f"CREATE OR REPLACE VIEW {_ident(name)} AS "  # noqa: S608 - quoted names
-            f"SELECT * FROM read_parquet([{quoted}], union_by_name = true)"
+            f"CREATE OR REPLACE VIEW {_ident(name)} AS "
+            f"SELECT * FROM read_parquet([{quoted}], union_by_name = true)"  # noqa: S608
         )
         return True
     from pilotis.warehouse.schemas import canonical_tables
@@ -146,7 +147,9 @@ def register(
     else:
         empty = arrow_schema(tables[table]).empty_table() if table in tables else pa.table({})
     con.register(f"{name}__empty", empty)
-    con.execute(f"CREATE OR REPLACE VIEW {_ident(name)} AS SELECT * FROM {_ident(name + '__empty')}")
+    con.execute(
+        f"CREATE OR REPLACE VIEW {_ident(name)} AS SELECT * FROM {_ident(name + '__empty')}"
+    )
     return found
 
 

@@ -1,13 +1,26 @@
 """Fixtures of the connector tests: a tenant with a small real referential, and a warehouse in a
 temporary folder."""
 
+from datetime import date
+from pathlib import Path
+
 import pytest
 
 from pilotis.connectors import pipeline
 from pilotis.referential.load import load_snapshot
 from pilotis.referential.models import OrgUnit, Theme
-from tests.referential.conftest import small_snapshot_path  # noqa: F401 - a fixture
+from pilotis.referential.snapshot import build_from
 from tests.tenants.factories import TenantFactory
+
+PACKAGE = Path(__file__).resolve().parents[1] / "referential" / "data" / "package"
+
+
+@pytest.fixture(scope="session")
+def small_referential(tmp_path_factory) -> Path:
+    """Six communes of Ille-et-Vilaine, cut from the real package (see tests/referential)."""
+    path = tmp_path_factory.mktemp("snapshot") / "cog.json.gz"
+    build_from(PACKAGE, path, built_on=date(2026, 1, 1))
+    return path
 
 
 @pytest.fixture
@@ -18,10 +31,10 @@ def warehouse(settings, tmp_path):
 
 
 @pytest.fixture
-def commune(db, small_snapshot_path, warehouse):
+def commune(db, small_referential, warehouse):
     """Saint-Malo as a tenant, the six communes of the small referential, two services and
     three themes."""
-    load_snapshot(small_snapshot_path)
+    load_snapshot(small_referential)
     pipeline._INDEX.clear()
     tenant = TenantFactory(code="35288", name="Saint-Malo")
     OrgUnit.objects.create(tenant=tenant, name="Voirie", code="VOI", kind=OrgUnit.Kind.SERVICE)

@@ -1,3 +1,6 @@
 """Built-in demo generators; each module registers itself on import."""
 
-from pilotis.demo.generators import orgchart  # noqa: F401
+from pilotis.demo.generators import (
+    orgchart,  # noqa: F401
+    requests_log,  # noqa: F401
+)
