@@ -43,9 +43,9 @@ def timed(label: str, function, *args, **kwargs):
 
 
 def peak_rss_mb() -> float:
-    """The high-water mark of this process's resident memory, in MiB (ru_maxrss is in KiB on
-    Linux)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """The high-water mark of this process's resident memory, in MB of 10^6 bytes (ru_maxrss
+    is in KiB on Linux)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e6
 
 
 def report(result: dict) -> None:

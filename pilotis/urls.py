@@ -6,6 +6,7 @@ urlpatterns = [
     path("", include("pilotis.accounts.urls")),
     path("t/<str:tenant_code>/referentiel/", include("pilotis.referential.urls")),
     path("t/<str:tenant_code>/administration/", include("pilotis.tenants.urls")),
+    path("t/<str:tenant_code>/donnees/catalogue/", include("pilotis.catalog.urls")),
     path("t/<str:tenant_code>/donnees/", include("pilotis.connectors.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -8,3 +8,6 @@ from pilotis.settings import *  # noqa: E402,F403
 
 # Fast hashing: the access matrix creates hundreds of users (production keeps PBKDF2).
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Background tasks run inline in tests (the Redis path is tested on its own, tests/shell).
+HUEY = {**HUEY, "immediate": True}  # noqa: F405

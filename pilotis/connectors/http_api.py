@@ -49,6 +49,7 @@ DEFAULT_MAX_PAGES = 10_000
 DEFAULT_MAX_PAGE_MB = 200.0
 USER_AGENT = "Pilotis (open-source platform for local authorities)"
 _CHUNK = 64 * 1024
+MAX_REDIRECTS = 10
 _MISSING: Any = object()
 
 
@@ -72,7 +73,9 @@ def required_str(config: Mapping[str, Any], key: str) -> str:
     return value
 
 
-def option_number(config: Mapping[str, Any], key: str, default: float) -> float:
+def option_number(
+    config: Mapping[str, Any], key: str, default: float, allow_zero: bool = False
+) -> float:
     """A positive number (an int, a float or their text)."""
     value = config.get(key)
     if value is None or value == "":
@@ -81,7 +84,7 @@ def option_number(config: Mapping[str, Any], key: str, default: float) -> float:
         number = float(value) if not isinstance(value, bool) else -1.0
     except (TypeError, ValueError):
         number = -1.0
-    if not number > 0 or number == float("inf"):
+    if not (number > 0 or (allow_zero and number == 0)) or number == float("inf"):
         raise SourceError(_("The option “%(option)s” must be a positive number."), option=key)
     return number
 
@@ -430,7 +433,8 @@ class HttpClient:
         """The whole answer in memory (at most `max_bytes`)."""
         chunks: list[bytes] = []
         reply = self._fetch(url, params, accept, check_status, chunks.append)
-        reply.body = b"".join(chunks)
+        if chunks:  # (an error answer keeps the start of its body, read by `_fetch`)
+            reply.body = b"".join(chunks)
         return reply
 
     def download(
@@ -445,8 +449,42 @@ class HttpClient:
             sink.write(chunk)
 
         reply = self._fetch(url, params=None, accept=accept, check_status=check_status, write=write)
-        reply.body = head[0] if head else b""
+        if head:
+            reply.body = head[0]
         return reply
+
+    def _send(self, url: str, params: Mapping[str, str] | None, accept: str) -> requests.Response:
+        """The answer's headers, redirects followed by hand: the origin's secrets only go to
+        the origin (requests would forward custom headers such as X-API-KEY to another host)."""
+        sent: dict[str, str] = dict(params or {})
+        for _hop in range(MAX_REDIRECTS + 1):
+            headers = {"Accept": accept}
+            if self.same_origin(url):
+                present = {key for key, _value in parse_qsl(urlsplit(url).query)}
+                for key, value in self._params.items():
+                    if key not in present:
+                        sent.setdefault(key, value)
+                headers.update(self._headers)
+            self.requests += 1
+            try:
+                response = self._session.get(
+                    url,
+                    params=sent,
+                    headers=headers,
+                    timeout=self.timeout,
+                    stream=True,
+                    allow_redirects=False,
+                )
+            except requests.RequestException as error:
+                raise _connection_error(error, url, self.timeout) from None
+            location = response.headers.get("Location")
+            if not (response.is_redirect and location):
+                return response
+            response.close()
+            url, sent = urljoin(response.url or url, location), {}
+        raise SourceError(
+            _("%(address)s redirects too many times: check the address."), address=safe_url(url)
+        )
 
     def _fetch(
         self,
@@ -456,21 +494,7 @@ class HttpClient:
         check_status: bool,
         write: Any,
     ) -> HttpReply:
-        sent: dict[str, str] = dict(params or {})
-        headers = {"Accept": accept}
-        if self.same_origin(url):
-            present = {key for key, _value in parse_qsl(urlsplit(url).query)}
-            for key, value in self._params.items():
-                if key not in present:
-                    sent.setdefault(key, value)
-            headers.update(self._headers)
-        self.requests += 1
-        try:
-            response = self._session.get(
-                url, params=sent, headers=headers, timeout=self.timeout, stream=True
-            )
-        except requests.RequestException as error:
-            raise _connection_error(error, url, self.timeout) from None
+        response = self._send(url, params, accept)
         with response:
             reply = HttpReply(
                 url=response.url or url,
@@ -481,7 +505,9 @@ class HttpClient:
             )
             if reply.status >= 400:
                 # Read a little of the error body: callers may find the server's explanation.
-                with contextlib.suppress(requests.RequestException):
+                with contextlib.suppress(
+                    requests.RequestException, urllib3.exceptions.HTTPError, OSError
+                ):
                     reply.body = response.raw.read(16_384, decode_content=True) or b""
                 if check_status:
                     raise http_error(reply)
@@ -524,7 +550,7 @@ class JsonNumber(str):
 
 
 _UTF8 = {"utf-8", "utf8", "utf_8"}
-_HTML_START = (b"<!doctype html", b"<html", b"<head", b"<body", b"<!--")
+_HTML_START = (b"<!doctype html", b"<html", b"<head", b"<body")
 
 
 def looks_like_html(body: bytes) -> bool:
@@ -606,6 +632,11 @@ def number_text(value: int | float) -> str:
 
 def json_text(value: Any) -> str | None:
     """One JSON value as the text of a cell (None for null)."""
+    kind = type(value)
+    if kind is str:
+        return value  # type: ignore[no-any-return]
+    if kind is JsonNumber:
+        return str.__str__(value)
     if value is None:
         return None
     if isinstance(value, str):
@@ -629,13 +660,18 @@ def flatten(record: Any) -> dict[str, str | None]:
     return row
 
 
+_LEAVES = (str, JsonNumber, bool, type(None), list, int, float)
+
+
 def _flatten_into(row: dict[str, str | None], prefix: str, record: Mapping[str, Any]) -> None:
     for key, value in record.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, Mapping):
-            _flatten_into(row, f"{name}.", value)
+        kind = type(value)
+        if kind is str:
+            row[f"{prefix}{key}"] = value
+        elif kind is dict or (kind not in _LEAVES and isinstance(value, Mapping)):
+            _flatten_into(row, f"{prefix}{key}.", value)
         else:
-            row[name] = json_text(value)
+            row[f"{prefix}{key}"] = json_text(value)
 
 
 def get_path(data: Any, path: str) -> Any:
@@ -803,6 +839,7 @@ class RecordSpool:
     are missing from earlier lines and read as null)."""
 
     SAMPLES = 50
+    _encode = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode
 
     def __init__(self, prefix: str, columns: Iterable[str] = ()) -> None:
         fd, self.path = tempfile.mkstemp(prefix=f"pilotis-{prefix}-", suffix=".ndjson")
@@ -825,15 +862,21 @@ class RecordSpool:
 
     def add(self, row: Mapping[str, str | None]) -> None:
         assert self._out is not None  # noqa: S101 - not after finish()
-        positions = [(self._position(key), value) for key, value in row.items()]
+        index = self._index
+        positions = [
+            (index[key] if key in index else self._position(key), value)
+            for key, value in row.items()
+        ]
         line: list[str | None] = [None] * (max((p for p, _v in positions), default=-1) + 1)
         for position, value in positions:
             line[position] = value
-            if value and self.rows < 10_000:
-                sample = self.samples.setdefault(self.columns[position], [])
-                if len(sample) < self.SAMPLES:
-                    sample.append(value)
-        self._out.write(json.dumps(line, ensure_ascii=False))
+        if self.rows < 10_000:
+            for position, value in positions:
+                if value:
+                    sample = self.samples.setdefault(self.columns[position], [])
+                    if len(sample) < self.SAMPLES:
+                        sample.append(value)
+        self._out.write(self._encode(line))
         self._out.write("\n")
         self.rows += 1
 
@@ -910,7 +953,7 @@ class HttpJsonKind(SourceKind):
         "params": _('Query parameters added to every call, e.g. {"format": "json"}.'),
         "headers": _("HTTP headers sent with every call (kept to the API's own host)."),
         "auth_header": _("Header carrying the secret (default “Authorization”)."),
-        "auth_prefix": _("Text put before the secret in that header, e.g. “Bearer ”."),
+        "auth_prefix": _("Word put before the secret in that header, e.g. “Bearer”."),
         "auth_param": _("Query parameter carrying the secret instead of a header."),
         "auth_value_env": _("Name of the server environment variable holding the secret."),
         "records_path": _(

@@ -226,6 +226,10 @@ def _load(run: LoadRun, staging: Path, progress: Progress | None, raw: RawInput 
     mapping = Mapping.from_yaml(run.mapping)
     schema = mapping.schema
     raw = raw or _open_raw(run)
+    if not raw.columns:  # e.g. an API that returned no record at all: nothing to load
+        if raw.cleanup:
+            raw.cleanup()
+        return _finish_empty(run, raw, progress)
     try:
         mapping.check_columns(raw.columns)
         run.description = raw.description[:300]
@@ -270,6 +274,17 @@ def _load(run: LoadRun, staging: Path, progress: Progress | None, raw: RawInput 
     if progress:
         progress(run)
     return outcome
+
+
+def _finish_empty(run: LoadRun, raw: RawInput, progress: Progress | None) -> Outcome:
+    run.description = raw.description[:300]
+    run.status = LoadRun.Status.SUCCEEDED
+    run.finished_at = timezone.now()
+    run.progress = 1.0
+    run.save()
+    if progress:
+        progress(run)
+    return Outcome(0, 0, 0, 0, 0, None, run.load_id)
 
 
 def _stage_raw(

@@ -167,7 +167,9 @@ def typed_expr(f: Field, fm: FieldMap, text: str, ctx: Context, timezone: str) -
         )
         parts = []
         if aware:
-            parts.append(f"try_strptime({text}, {str_list(aware)})")
+            # ISO 8601's "Z" (UTC), which strptime's %z does not read.
+            zulu = f"regexp_replace({text}, '(?i)z$', '+00:00')"
+            parts.append(f"try_strptime({zulu}, {str_list(aware)})")
         if naive:
             parts.append(f"timezone({lit(timezone)}, try_strptime({text}, {str_list(naive)}))")
         return f"coalesce({', '.join(parts)})" if len(parts) > 1 else parts[0]

@@ -110,7 +110,9 @@ class FixtureServer:
         self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.fixture = self
         self.port = self._server.server_address[1]
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
 
     def __enter__(self) -> FixtureServer:
         self._thread.start()

@@ -2,6 +2,8 @@
 across pages, exact number text, authentication kept to its host, and every failure a clerk may
 meet (refused, timeout, HTTP errors, web pages, invalid JSON, size and page caps)."""
 
+import os
+
 import duckdb
 import pytest
 
@@ -140,7 +142,11 @@ def test_next_link_in_the_body_keeps_the_configured_parameters(server):
     )
     check_all_records(raw, table(raw))
     asked = server.requests_to("/next")
-    assert [r.query for r in asked] == [{"lang": "fr"}, {"p": "2", "lang": "fr"}, {"p": "3", "lang": "fr"}]
+    assert [r.query for r in asked] == [
+        {"lang": "fr"},
+        {"p": "2", "lang": "fr"},
+        {"p": "3", "lang": "fr"},
+    ]
 
 
 def test_next_link_hal_style(server):
@@ -259,9 +265,7 @@ def test_authorization_header_from_the_environment(server, monkeypatch):
         url=server.url("/guarded"), auth_value_env="PILOTIS_TEST_SECRET", auth_prefix="Bearer"
     )
     assert table(raw) == [{"ok": "yes", SOURCE_ROW: 1}]
-    raw = open_kind(
-        url=server.url("/guarded"), headers={"Authorization": "Bearer s3cret-value"}
-    )
+    raw = open_kind(url=server.url("/guarded"), headers={"Authorization": "Bearer s3cret-value"})
     assert table(raw) == [{"ok": "yes", SOURCE_ROW: 1}]
 
 
@@ -273,7 +277,7 @@ def test_missing_secret_variable(server, monkeypatch):
 
 def test_secrets_stay_with_their_host(server):
     with FixtureServer() as other:
-        other.route("/elsewhere", Reply.json([{"n": "2"}]))
+        other.route("/elsewhere", Reply.json({"data": [{"n": "2"}]}))
         server.route(
             "/to-other",
             Reply.json({"data": [{"n": "1"}], "next": other.url("/elsewhere")}),
@@ -427,10 +431,30 @@ def test_bad_options(server):
 
 
 def test_temporary_file_is_removed(server):
-    import os
-
     raw = open_kind(url=server.url("/plain"))
     spool = raw.cleanup.__self__.path
     assert os.path.exists(spool)
     table(raw)
     assert not os.path.exists(spool)
+
+
+def test_redirects_keep_secrets_at_home(server, monkeypatch):
+    monkeypatch.setenv("PILOTIS_TEST_KEY", "k-secret")
+    secret = {
+        "headers": {"X-Api-Key": "k"},
+        "auth_param": "key",
+        "auth_value_env": "PILOTIS_TEST_KEY",
+    }
+    with FixtureServer() as other:
+        other.route("/target", Reply.json([{"n": "far"}]))
+        server.route("/target", Reply.json([{"n": "near"}]))
+        server.route("/away", Reply(status=302, headers={"Location": other.url("/target")}))
+        server.route("/home", Reply(status=301, headers={"Location": "/target"}))
+        server.route("/circle", Reply(status=302, headers={"Location": "/circle"}))
+        assert table(open_kind(url=server.url("/away"), **secret))[0]["n"] == "far"
+        far = other.requests_to("/target")[0]
+        assert far.header("X-Api-Key") is None and far.query == {}
+        assert table(open_kind(url=server.url("/home"), **secret))[0]["n"] == "near"
+        near = server.requests_to("/target")[0]
+        assert near.header("X-Api-Key") == "k" and near.query == {"key": "k-secret"}
+        assert "redirects too many times" in error_of(url=server.url("/circle"))

@@ -150,3 +150,36 @@ def test_replay_loads_fixed_rows_once_the_mapping_is_fixed(commune):
     assert pipeline.quarantine_rows(run, pending_only=True) == []
     with pytest.raises(pipeline.LoadError):
         pipeline.replay(run)
+
+
+def test_datetimes_in_every_usual_shape_land_in_utc(commune):
+    mapping = (
+        "table: requests\nfields:\n  service_request_id: id\n  status: {value: open}\n"
+        "  requested_datetime: d\n"
+    )
+    rows = [
+        ["Z", "2026-01-03T09:15:00Z"],
+        ["offset", "2026-01-03T10:15:00+01:00"],
+        ["paris", "03/01/2026 10:15"],  # naive: read in Europe/Paris (winter: UTC+1)
+        ["fraction", "2026-01-03T10:15:00.000"],
+    ]
+
+    def batches():
+        yield pa.RecordBatch.from_pydict(
+            {
+                "id": pa.array([r[0] for r in rows]),
+                "d": pa.array([r[1] for r in rows]),
+                SOURCE_ROW: pa.array(range(1, 5), pa.int64()),
+            }
+        )
+
+    run = pipeline.start_run(
+        commune, Mapping.from_yaml(mapping), kind="inline", config={}, source_name="t"
+    )
+    outcome = pipeline.execute(run, raw=RawInput(columns=["id", "d"], batches=batches))
+    assert outcome.quarantined == 0
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    storage.register(con, "t", commune.code, "requests")
+    hours = con.sql("SELECT DISTINCT strftime(requested_datetime, '%H:%M') FROM t").fetchall()
+    assert hours == [("09:15",)]

@@ -1,11 +1,53 @@
+import uuid
+
 import pytest
 
 from pilotis.tenants.roles import Role
 from tests.tenants.factories import MembershipFactory, TenantFactory, UserFactory
 
+UPLOAD_TOKEN = "0123456789abcdef"
+SOURCE_MAPPING = (
+    "table: requests\nfields:\n  service_request_id: id\n  status: s\n  requested_datetime: d\n"
+)
+
+
+def tenant_objects(tenant_code: str) -> dict[str, str]:
+    """URL parameters naming the objects `world` creates in each tenant."""
+    return {
+        "<str:source_name>": "gru",
+        "<uuid:load_id>": str(uuid.uuid5(uuid.NAMESPACE_URL, tenant_code)),
+        "<str:token>": UPLOAD_TOKEN,
+    }
+
+
+def _tenant_data(tenant, var_dir) -> None:
+    """A source, a load and an uploaded file in `tenant`, so that every page has an object."""
+    from pilotis.connectors.models import LoadRun, Source
+
+    source = Source.objects.create(
+        tenant=tenant,
+        name="gru",
+        kind="file",
+        mapping=SOURCE_MAPPING,
+        config={"path": str(var_dir / "absent.csv")},
+    )
+    LoadRun.objects.create(
+        id=uuid.UUID(tenant_objects(tenant.code)["<uuid:load_id>"]),
+        tenant=tenant,
+        source=source,
+        source_name="gru",
+        table="requests",
+        status=LoadRun.Status.SUCCEEDED,
+        mapping=SOURCE_MAPPING,
+    )
+    upload = var_dir / "uploads" / tenant.code / UPLOAD_TOKEN
+    upload.mkdir(parents=True)
+    (upload / "export.csv").write_text("id;s;d\n1;open;01/01/2026\n", encoding="utf-8")
+    (upload / ".table").write_text("requests", encoding="utf-8")
+
 
 @pytest.fixture
-def world(db):
+def world(db, settings, tmp_path):
     """An EPCI with two member communes (one sharing its data with it, one not), an unrelated
     commune, and one user per role in the sharing member, plus the EPCI's administrator."""
     epci = TenantFactory(code="200000001", kind="epci", name="CA Test", siren="200000001")
@@ -28,6 +70,10 @@ def world(db):
     other_admin = MembershipFactory(
         tenant=other, role=Role.ADMIN, user=UserFactory(username="admin@ailleurs.fr")
     ).user
+    settings.VAR_DIR = tmp_path
+    settings.WAREHOUSE_DIR = tmp_path / "warehouse"
+    for tenant in (member, private, other):
+        _tenant_data(tenant, tmp_path)
     return {
         "epci": epci,
         "member": member,

@@ -9,6 +9,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve
 
 from pilotis.tenants.models import Membership
 from pilotis.tenants.roles import ROLE_PERMS, VIA_PARENT_PERMS, Perm, Role
+from tests.tenants.conftest import tenant_objects
 
 
 def _patterns(resolver: URLResolver, prefix: str = "") -> list[str]:
@@ -29,6 +30,9 @@ def _url(route: str, tenant_code: str, membership_id: int) -> str:
     path = route.replace("<str:tenant_code>", tenant_code).replace(
         "<int:membership_id>", str(membership_id)
     )
+    # Objects the `world` fixture creates in every tenant, under the same names.
+    for parameter, value in tenant_objects(tenant_code).items():
+        path = path.replace(parameter, value)
     assert "<" not in path, f"add a value for the parameters of {route}"
     return "/" + path
 
