@@ -62,3 +62,16 @@ def env_bool(name: str, default: bool = False) -> bool:
 
 def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in env_str(name, default).split(",") if item.strip()]
+
+
+# Secrets of data sources (API keys, database passwords) stay out of the database: a source's
+# configuration names an environment variable, which must start with this prefix — so that a
+# source configured in the UI can never read, say, PILOTIS_SECRET_KEY or DATABASE_URL.
+SOURCE_SECRET_PREFIX = "PILOTIS_SOURCE_SECRET_"  # noqa: S105 - a name prefix, not a secret
+
+
+def source_secret(name: str) -> str | None:
+    """The value of a source secret variable; ValueError when the name lacks the prefix."""
+    if not name.startswith(SOURCE_SECRET_PREFIX) or len(name) == len(SOURCE_SECRET_PREFIX):
+        raise ValueError(name)
+    return os.environ.get(name)

@@ -150,7 +150,7 @@ def describe(graph: Graph) -> str:
 
 # Layout of the drawing, in SVG user units.
 BOX_W, BOX_H, COL_GAP, ROW_GAP, PAD = 210, 46, 70, 14, 8
-MAX_LABEL = 28
+MAX_LABEL = 26
 
 
 def svg(graph: Graph, element_id: str = "lineage") -> SafeString:

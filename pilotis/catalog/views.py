@@ -5,7 +5,6 @@ Every query goes through `pilotis.tenants.access.scope`; every change is written
 
 from __future__ import annotations
 
-from collections import defaultdict
 from typing import Any
 
 from django.contrib import messages
@@ -37,7 +36,6 @@ from pilotis.catalog.models import (
     Dataset,
     Kind,
     ProcessingRecord,
-    QualityCheck,
     stale_q,
 )
 from pilotis.catalog.register import XLSX_CONTENT_TYPE, sections, workbook
@@ -168,10 +166,9 @@ def _schema_of(entry: Dataset) -> Any:
 
 def _checks(entry: Dataset) -> list[dict[str, Any]]:
     """The latest result of each check, with the pass/fail of its last results, oldest first."""
-    by_name: dict[str, list[QualityCheck]] = defaultdict(list)
-    for check in entry.checks.all()[: HISTORY_LENGTH * len(CheckName)]:
-        if len(by_name[check.name]) < HISTORY_LENGTH:
-            by_name[check.name].append(check)
+    by_name = {
+        name.value: list(entry.checks.filter(name=name)[:HISTORY_LENGTH]) for name in CheckName
+    }
     rows = []
     for name in CheckName:
         results = by_name.get(name.value)

@@ -42,6 +42,7 @@ from pilotis.connectors.kinds import (
     SourceKind,
     register,
 )
+from pilotis.options import SOURCE_SECRET_PREFIX, source_secret
 
 BATCH_ROWS = 10_000
 DEFAULT_TIMEOUT = 30.0  # seconds, to connect and between two bytes of an answer
@@ -164,7 +165,17 @@ def secret_from_env(config: Mapping[str, Any], key: str) -> str | None:
     name = option_str(config, key)
     if name is None:
         return None
-    value = os.environ.get(name)
+    try:
+        value = source_secret(name)
+    except ValueError:
+        raise SourceError(
+            _(
+                "The option “%(option)s” must name an environment variable starting with "
+                "%(prefix)s (for instance %(prefix)sGRU_TOKEN)."
+            ),
+            option=key,
+            prefix=SOURCE_SECRET_PREFIX,
+        ) from None
     if not value:
         raise SourceError(
             _(

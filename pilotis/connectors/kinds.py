@@ -118,11 +118,7 @@ BUILTIN_MODULES = (
 
 def load_builtin_kinds() -> None:
     for module in BUILTIN_MODULES:
-        try:
-            importlib.import_module(module)
-        except ModuleNotFoundError as error:  # a kind still being written
-            if error.name != module:
-                raise
+        importlib.import_module(module)
 
 
 def get(name: str) -> type[SourceKind]:

@@ -14,4 +14,7 @@ def clear_expired_sessions() -> int:
 
 @db_periodic_task(crontab(hour="3", minute="17"))
 def nightly_housekeeping() -> int:
+    from pilotis.catalog.hooks import check_freshness
+
+    check_freshness()  # records each table's freshness; stale ones show an alert in the catalog
     return clear_expired_sessions()

@@ -23,6 +23,10 @@ from pilotis.tenants.access import permissions_in
 from pilotis.tenants.roles import Role
 from tests.tenants.factories import UserFactory
 
+SOURCE_MAPPING = """
+table: requests
+fields: {service_request_id: i, status: s, requested_datetime: d}
+"""
 COMPLETE = {
     "name": "Gestion des demandes des usagers",
     "controller_name": "Commune de Saint-Malo",
@@ -86,9 +90,7 @@ def test_personal_data_cannot_be_open_data(tenant):
 
 def test_record_from_another_tenant_is_refused(tenant, world):
     foreign = ProcessingRecord.objects.create(tenant=world["other"], name="P")
-    dataset = Dataset(
-        tenant=tenant, name="x", slug="x", title="X", processing_record=foreign
-    )
+    dataset = Dataset(tenant=tenant, name="x", slug="x", title="X", processing_record=foreign)
     with pytest.raises(ValidationError):
         dataset.full_clean()
 
@@ -173,7 +175,7 @@ def test_lineage_graph_and_its_drawing(tenant):
         name="gru-accueil",
         title="GRU de l'accueil",
         kind="file",
-        mapping="table: requests\nfields: {service_request_id: id, status: s, requested_datetime: d}",
+        mapping=SOURCE_MAPPING,
     )
     Source.objects.create(tenant=tenant, name="broken", kind="file", mapping="::: not yaml")
     LoadRun.objects.create(
@@ -197,7 +199,7 @@ def test_lineage_graph_and_its_drawing(tenant):
     assert [(n.kind, n.name) for n in graph.downstream] == [("indicator", "delai-moyen")]
     drawing = svg(graph, element_id="l1")
     assert 'role="img"' in drawing
-    assert "aria-label=\"Lineage of “Demandes et réclamations des usagers”." in drawing
+    assert 'aria-label="Lineage of “Demandes et réclamations des usagers”.' in drawing
     assert "GRU de l&#x27;accueil" in drawing
     assert "<title>" in drawing
     assert drawing.count('class="lineage-arrow"') == 3

@@ -74,7 +74,11 @@ def test_crafted_errors_are_measured(tenant, communes):
     assert not lists.passed
     assert lists.value == 4  # inconnu, pending, 99999 and the blank service
     fields = lists.detail["fields"]
-    assert fields["category"] == {"list": "tenant:theme", "unknown_rows": 1, "examples": ["inconnu"]}
+    assert fields["category"] == {
+        "list": "tenant:theme",
+        "unknown_rows": 1,
+        "examples": ["inconnu"],
+    }
     assert fields["status"]["unknown_rows"] == 1
     assert fields["status"]["examples"] == ["pending"]
     assert fields["commune_insee"]["examples"] == ["99999"]

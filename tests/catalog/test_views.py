@@ -55,7 +55,9 @@ MEMBER = {None: "login", Role.ELECTED: 200, Role.ANALYST: 200, Role.STEWARD: 200
         ("registre/imprimer/", READ),
     ],
 )
-def test_status_of_each_page_for_each_role(client, tenant, people, requests_dataset, path, expected):
+def test_status_of_each_page_for_each_role(
+    client, tenant, people, requests_dataset, path, expected
+):
     url = base(tenant) + path.format(record=requests_dataset.processing_record_id)
     for role, status in expected.items():
         client.logout()
@@ -70,7 +72,9 @@ def test_status_of_each_page_for_each_role(client, tenant, people, requests_data
 
 def test_another_tenants_dataset_is_not_found(client, tenant, requests_dataset, world):
     client.force_login(world["users"][Role.ADMIN])
-    assert client.get(f"/t/{world['member'].code}/donnees/catalogue/jeux/requests/").status_code == 404
+    assert (
+        client.get(f"/t/{world['member'].code}/donnees/catalogue/jeux/requests/").status_code == 404
+    )
     assert client.get(base(tenant)).status_code == 404
 
 
@@ -157,7 +161,9 @@ def test_edit_requires_a_record_for_personal_data(client, tenant, people, reques
     assert 'aria-describedby="id_processing_record_helptext id_processing_record_error"' in page
     assert 'href="#id_processing_record"' in page
 
-    response = client.post(url, {**data, "processing_record": requests_dataset.processing_record_id})
+    response = client.post(
+        url, {**data, "processing_record": requests_dataset.processing_record_id}
+    )
     assert response.status_code == 302
     requests_dataset.refresh_from_db()
     assert requests_dataset.title == "Demandes GRU"
@@ -206,7 +212,9 @@ def test_access_request_approved_by_a_steward(client, tenant, people, requests_d
     assert can_read(elected, requests_dataset)
 
 
-def test_refusal_needs_a_comment_and_the_referent_may_decide(client, tenant, people, requests_dataset):
+def test_refusal_needs_a_comment_and_the_referent_may_decide(
+    client, tenant, people, requests_dataset
+):
     elected, analyst = people[Role.ELECTED], people[Role.ANALYST]
     requests_dataset.referent = analyst
     requests_dataset.save()
@@ -270,3 +278,16 @@ def test_register_create_and_edit(client, tenant, people):
     ).exists()
     page = client.get(base(tenant) + "registre/").content.decode()
     assert "Complete" in page
+
+
+def test_page_of_an_indicator_without_schema_nor_checks(client, tenant, people):
+    Dataset.objects.create(
+        tenant=tenant, kind="indicator", name="delai", slug="indicator-delai", title="Délai moyen"
+    )
+    client.force_login(people[Role.ANALYST])
+    response = client.get(base(tenant) + "jeux/indicator-delai/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "No check yet" in page
+    assert "You may read this dataset." in page  # internal: analysts read it
+    assert "Fields of the dataset" not in page

@@ -157,12 +157,12 @@ def test_next_link_hal_style(server):
 
 
 def test_link_header_and_secret_query_parameter(server, monkeypatch):
-    monkeypatch.setenv("PILOTIS_TEST_TOKEN", "t0ken-secret")
+    monkeypatch.setenv("PILOTIS_SOURCE_SECRET_TEST_TOKEN", "t0ken-secret")
     raw = open_kind(
         url=server.url("/link"),
         pagination="next_link",
         auth_param="token",
-        auth_value_env="PILOTIS_TEST_TOKEN",
+        auth_value_env="PILOTIS_SOURCE_SECRET_TEST_TOKEN",
     )
     check_all_records(raw, table(raw))
     asked = server.requests_to("/link")
@@ -260,9 +260,11 @@ def test_authorization_header_from_the_environment(server, monkeypatch):
     server.route("/guarded", guarded)
     message = error_of(url=server.url("/guarded"))
     assert "HTTP 401" in message and "authentication" in message
-    monkeypatch.setenv("PILOTIS_TEST_SECRET", "s3cret-value")
+    monkeypatch.setenv("PILOTIS_SOURCE_SECRET_TEST_SECRET", "s3cret-value")
     raw = open_kind(
-        url=server.url("/guarded"), auth_value_env="PILOTIS_TEST_SECRET", auth_prefix="Bearer"
+        url=server.url("/guarded"),
+        auth_value_env="PILOTIS_SOURCE_SECRET_TEST_SECRET",
+        auth_prefix="Bearer",
     )
     assert table(raw) == [{"ok": "yes", SOURCE_ROW: 1}]
     raw = open_kind(url=server.url("/guarded"), headers={"Authorization": "Bearer s3cret-value"})
@@ -270,9 +272,9 @@ def test_authorization_header_from_the_environment(server, monkeypatch):
 
 
 def test_missing_secret_variable(server, monkeypatch):
-    monkeypatch.delenv("PILOTIS_TEST_ABSENT", raising=False)
-    message = error_of(url=server.url("/plain"), auth_value_env="PILOTIS_TEST_ABSENT")
-    assert "PILOTIS_TEST_ABSENT" in message and "not set" in message
+    monkeypatch.delenv("PILOTIS_SOURCE_SECRET_TEST_ABSENT", raising=False)
+    message = error_of(url=server.url("/plain"), auth_value_env="PILOTIS_SOURCE_SECRET_TEST_ABSENT")
+    assert "PILOTIS_SOURCE_SECRET_TEST_ABSENT" in message and "not set" in message
 
 
 def test_secrets_stay_with_their_host(server):
@@ -439,11 +441,11 @@ def test_temporary_file_is_removed(server):
 
 
 def test_redirects_keep_secrets_at_home(server, monkeypatch):
-    monkeypatch.setenv("PILOTIS_TEST_KEY", "k-secret")
+    monkeypatch.setenv("PILOTIS_SOURCE_SECRET_TEST_KEY", "k-secret")
     secret = {
         "headers": {"X-Api-Key": "k"},
         "auth_param": "key",
-        "auth_value_env": "PILOTIS_TEST_KEY",
+        "auth_value_env": "PILOTIS_SOURCE_SECRET_TEST_KEY",
     }
     with FixtureServer() as other:
         other.route("/target", Reply.json([{"n": "far"}]))

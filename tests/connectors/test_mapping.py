@@ -73,4 +73,8 @@ def test_proposal_from_french_column_names_and_values():
 def test_proposal_says_which_required_fields_it_could_not_match():
     proposal = propose("requests", ["foo", "bar"], {})
     assert proposal.mapping is None
-    assert set(proposal.unmatched_required) == {"service_request_id", "status", "requested_datetime"}
+    assert set(proposal.unmatched_required) == {
+        "service_request_id",
+        "status",
+        "requested_datetime",
+    }

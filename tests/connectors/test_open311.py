@@ -169,10 +169,10 @@ def test_updated_filter_extension(server):
 
 def test_status_filter_and_api_key_from_the_environment(server, monkeypatch):
     endpoint = GeoReport(CHICAGO, api_key="k3y-secret").install(server)
-    monkeypatch.setenv("PILOTIS_TEST_311_KEY", "k3y-secret")
+    monkeypatch.setenv("PILOTIS_SOURCE_SECRET_TEST_311_KEY", "k3y-secret")
     raw = open_kind(
         endpoint=endpoint,
-        api_key_env="PILOTIS_TEST_311_KEY",
+        api_key_env="PILOTIS_SOURCE_SECRET_TEST_311_KEY",
         status=["open", "closed"],
         start_date="2012-11-01",
         end_date="2012-12-02",

@@ -180,9 +180,13 @@ def test_ckan_private_dataset(server, spool_dir, monkeypatch):
     portal = add_ckan(server, ckan_datasets(server), api_key="k-private")
     message = error_of(CkanKind, portal=portal, dataset="interne")
     assert "refuses access to the dataset “interne”" in message and "api_key_env" in message
-    monkeypatch.setenv("PILOTIS_TEST_CKAN_KEY", "k-private")
+    monkeypatch.setenv("PILOTIS_SOURCE_SECRET_TEST_CKAN_KEY", "k-private")
     raw = CkanKind(
-        {"portal": portal, "dataset": "interne", "api_key_env": "PILOTIS_TEST_CKAN_KEY"}
+        {
+            "portal": portal,
+            "dataset": "interne",
+            "api_key_env": "PILOTIS_SOURCE_SECRET_TEST_CKAN_KEY",
+        }
     ).open()
     check_dansmarue(raw, spool_dir)
     assert server.log[-2].header("Authorization") == "k-private"

@@ -244,9 +244,11 @@ def test_connection_errors_hide_the_password(monkeypatch):
     message = error_of(url=f"postgresql+psycopg://postgres:hunter2@127.0.0.1:{port}/x", table="t")
     assert "Could not connect to the database" in message
     assert "hunter2" not in message and "***" in message
-    monkeypatch.setenv("PILOTIS_TEST_DB_PASSWORD", "hunter3")
+    monkeypatch.setenv("PILOTIS_SOURCE_SECRET_TEST_DB_PASSWORD", "hunter3")
     message = error_of(
-        url=f"{SERVER}/pilotis_no_such_db", password_env="PILOTIS_TEST_DB_PASSWORD", table="t"
+        url=f"{SERVER}/pilotis_no_such_db",
+        password_env="PILOTIS_SOURCE_SECRET_TEST_DB_PASSWORD",
+        table="t",
     )
     assert 'database "pilotis_no_such_db" does not exist' in message
     assert "hunter3" not in message
@@ -255,9 +257,9 @@ def test_connection_errors_hide_the_password(monkeypatch):
 def test_configuration_errors(monkeypatch):
     assert "not a valid database address" in error_of(url="not an address", table="t")
     assert "driver for “mysql+mysqldb”" in error_of(url="mysql+mysqldb://u@h/db", table="t")
-    monkeypatch.delenv("PILOTIS_TEST_ABSENT", raising=False)
-    message = error_of(url=URL, table="t", password_env="PILOTIS_TEST_ABSENT")
-    assert "PILOTIS_TEST_ABSENT" in message and "not set" in message
+    monkeypatch.delenv("PILOTIS_SOURCE_SECRET_TEST_ABSENT", raising=False)
+    message = error_of(url=URL, table="t", password_env="PILOTIS_SOURCE_SECRET_TEST_ABSENT")
+    assert "PILOTIS_SOURCE_SECRET_TEST_ABSENT" in message and "not set" in message
     assert "“url” is required" in error_of(table="t")
 
 

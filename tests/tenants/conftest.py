@@ -17,6 +17,8 @@ def tenant_objects(tenant_code: str) -> dict[str, str]:
         "<str:source_name>": "gru",
         "<uuid:load_id>": str(uuid.uuid5(uuid.NAMESPACE_URL, tenant_code)),
         "<str:token>": UPLOAD_TOKEN,
+        "<slug:slug>": "requests",
+        "<int:record_id>": str(int(tenant_code) * 10),
     }
 
 
@@ -39,6 +41,13 @@ def _tenant_data(tenant, var_dir) -> None:
         table="requests",
         status=LoadRun.Status.SUCCEEDED,
         mapping=SOURCE_MAPPING,
+    )
+    from pilotis.catalog.entries import ensure_dataset
+    from pilotis.catalog.models import ProcessingRecord
+
+    ensure_dataset(tenant, "requests")
+    ProcessingRecord.objects.create(
+        id=int(tenant.code) * 10, tenant=tenant, name="Gestion des demandes des usagers"
     )
     upload = var_dir / "uploads" / tenant.code / UPLOAD_TOKEN
     upload.mkdir(parents=True)
