@@ -406,7 +406,10 @@ def _references(con: duckdb.DuckDBPyConnection, tenant: Tenant, mapping: Mapping
 
 
 def _commune_map(con: duckdb.DuckDBPyConnection, fields: list[tuple[str, Any]]) -> None:
-    """Resolve each distinct (commune text, postal code) of the source once, in Python."""
+    """Resolve each distinct (commune text, postal code) of the source once, in Python.
+
+    The text may be a name (any case, accents or not, "St" for "Saint"…), an INSEE code, or
+    empty with a postal code serving one commune only."""
 
     pairs: set[tuple[str | None, str | None]] = set()
     for _name, fm in fields:
@@ -417,13 +420,18 @@ def _commune_map(con: duckdb.DuckDBPyConnection, fields: list[tuple[str, Any]]) 
         pairs.update((r[0], r[1]) for r in rows)
     names = [p[0] for p in pairs]
     cps = [p[1] for p in pairs]
+    from pilotis.referential.models import Commune
+
     index = _commune_index()
     codes = index.resolve_many(names, cps)
-    known = index.known_codes() if hasattr(index, "known_codes") else set()
+    given = {n.upper() for n in names if n and len(n) == 5}
+    known = set(
+        Commune.objects.filter(code_insee__in=given).values_list("code_insee", flat=True)
+    )
     resolved = []
     for name, code in zip(names, codes, strict=True):
-        if code is None and name and name.upper() in known:
-            code = name.upper()
+        if name and name.upper() in known:
+            code = name.upper()  # already an INSEE code
         resolved.append(code)
     con.register(
         "commune_map",

@@ -46,6 +46,8 @@ def explain(reason: dict[str, Any]) -> str:
         return _("is longer than %(bound)s characters") % {"bound": expected}
     if rule == "unique":
         return _("repeats the key of source row %(row)s") % {"row": expected}
+    if rule == "commune":
+        return _("names no commune of the official referential (check the name or postal code)")
     if rule == "foreign_key":
         lists = {
             "referential:commune": _("the official list of communes"),

@@ -119,7 +119,8 @@ def mapped_expr(f: Field, fm: FieldMap, text: str, refs: References) -> str:
         else:
             expr = f"CASE WHEN {text} IS NULL THEN NULL ELSE {otherwise} END"
     if fm.referential == "commune" and refs.commune_map:
-        expr = f"coalesce(_commune_{f.name}.code, {expr})"
+        # The official code, or NULL when the text names no single commune (reason "commune").
+        expr = f"_commune_{f.name}.code"
     if fm.default is not None:
         expr = f"coalesce({expr}, {lit(str(fm.default))})"
     return expr
@@ -250,11 +251,15 @@ def build_query(mapping: Mapping, ctx: Context, refs: References, raw_columns: l
     """The SQL mapping and validating `raw_input` (see the module docstring)."""
     schema = mapping.schema
     texts, typed, rule_checks, joins = [], [], [], []
+    looked_up: set[str] = set()
     for f in schema.fields:
         fm = mapping.fields.get(f.name, FieldMap())
         raw = text_expr(fm, schema.missing_values)
         mapped = mapped_expr(f, fm, raw, refs)
         texts.append(f"{mapped} AS {ident('t__' + f.name)}")
+        if fm.referential == "commune" and refs.commune_map:
+            texts.append(f"{raw} AS {ident('s__' + f.name)}")
+            looked_up.add(f.name)
         t = ident("t__" + f.name)
         typed.append(f"{typed_expr(f, fm, t, ctx, mapping.timezone)} AS {ident(f.name)}")
         if fm.referential == "commune" and refs.commune_map and fm.column:
@@ -266,6 +271,13 @@ def build_query(mapping: Mapping, ctx: Context, refs: References, raw_columns: l
             )
     for f in schema.fields:
         t = ident("t__" + f.name)
+        if f.name in looked_up:
+            source = ident("s__" + f.name)
+            rule_checks.append(
+                f"CASE WHEN {source} IS NOT NULL AND {t} IS NULL "
+                f"THEN {_reason(f.name, 'commune', source)} END"
+            )
+            t = f"coalesce({t}, {source})"  # "required" looks at what the source gave
         rule_checks.extend(checks(f, t, ident(f.name), refs, schema))
     record = ", ".join(f"{lit(c)}: raw_input.{ident(c)}" for c in raw_columns)
     reasons = "list_filter([" + ", ".join(rule_checks) + "], lambda r: r IS NOT NULL)"

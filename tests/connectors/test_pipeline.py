@@ -87,8 +87,7 @@ def test_good_rows_load_bad_rows_go_to_quarantine_with_every_reason(commune):
     ]
     assert {(r["field"], r["rule"]) for r in reasons[6]} == {
         ("service_request_id", "required"),
-        ("commune_insee", "pattern"),
-        ("commune_insee", "foreign_key"),
+        ("commune_insee", "commune"),
         ("category", "foreign_key"),
         ("service", "foreign_key"),
         ("lat", "maximum"),
