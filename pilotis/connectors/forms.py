@@ -18,7 +18,7 @@ class UploadForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["table"].choices = [
+        self.fields["table"].choices = [  # type: ignore[attr-defined]  # type: ignore[attr-defined]
             (name, schema.title) for name, schema in canonical_tables().items()
         ]
 

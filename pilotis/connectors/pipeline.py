@@ -425,9 +425,7 @@ def _commune_map(con: duckdb.DuckDBPyConnection, fields: list[tuple[str, Any]]) 
     index = _commune_index()
     codes = index.resolve_many(names, cps)
     given = {n.upper() for n in names if n and len(n) == 5}
-    known = set(
-        Commune.objects.filter(code_insee__in=given).values_list("code_insee", flat=True)
-    )
+    known = set(Commune.objects.filter(code_insee__in=given).values_list("code_insee", flat=True))
     resolved = []
     for name, code in zip(names, codes, strict=True):
         if name and name.upper() in known:

@@ -49,23 +49,27 @@ def value_targets(tenant: Tenant) -> dict[str, dict[str, str]]:
 def preview(raw: RawInput, limit: int = SAMPLE_ROWS) -> list[list[str | None]]:
     con = duckdb.connect()
     try:
-        rel = raw.to_relation(con)
+        raw.to_relation(con).create_view("r")
         names = ", ".join('"' + c.replace('"', '""') + '"' for c in raw.columns)
-        rows = rel.query("r", f"SELECT {names} FROM r LIMIT {int(limit)}")  # noqa: S608
+        rows = con.sql(f"SELECT {names} FROM r LIMIT {int(limit)}")  # noqa: S608
         return [list(row) for row in rows.fetchall()]
     finally:
         con.close()
 
 
 def propose_for_file(
-    tenant: Tenant, table: str, path: Path, config: dict | None = None
+    tenant: Tenant, table: str, path: Path, config: dict[str, object] | None = None
 ) -> FilePreview:
     raw = kinds.get("file")({"path": str(path), **(config or {})}).open()
     try:
         rows = preview(raw)
+    except duckdb.Error as error:
+        from pilotis.connectors.files import explain_duckdb_error
+
+        raise explain_duckdb_error(error, path) from None
     finally:
         if raw.cleanup:
             raw.cleanup()
-    samples = {c: [r[i] for r in rows if r[i] is not None] for i, c in enumerate(raw.columns)}
+    samples = {c: [str(r[i]) for r in rows if r[i] is not None] for i, c in enumerate(raw.columns)}
     proposal = propose(table, raw.columns, samples, value_targets(tenant))
     return FilePreview(raw, raw.columns, rows, proposal)

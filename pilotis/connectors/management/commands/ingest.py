@@ -40,7 +40,7 @@ class Command(BaseCommand):
             raise CommandError(
                 f"Collectivité inconnue : {options['tenant']}\nUnknown tenant: {options['tenant']}"
             )
-        progress = TerminalProgress(self.stderr._out)  # type: ignore[attr-defined]
+        progress = TerminalProgress(self.stderr._out)  # type: ignore[attr-defined,arg-type]
         try:
             run = self._run(tenant, options, progress)
         except PilotisError as error:
