@@ -545,7 +545,9 @@ def _commit(
 def rollback(run: LoadRun, user: Any = None) -> LoadRun:
     """Undo what `run` wrote: its rows go back to their previous values, or away if it added
     them. Rows a later load rewrote keep the later values. One commit; recorded as a run."""
-    if run.status != LoadRun.Status.SUCCEEDED or run.kind == LoadRun.Kind.ROLLBACK:
+    if run.kind == LoadRun.Kind.ROLLBACK:
+        raise LoadError(_("A rollback cannot itself be rolled back: load the data again."))
+    if run.status != LoadRun.Status.SUCCEEDED:
         raise LoadError(
             _("Only a successful load can be rolled back (this one is %(status)s)."),
             status=run.get_status_display(),
@@ -728,23 +730,22 @@ def quarantine_summary(run: LoadRun) -> list[dict[str, Any]]:
 def _after_load(run: LoadRun) -> None:
     from pilotis.audit.log import record
 
-    record(
-        f"load.{run.kind}",
-        actor=run.triggered_by,
-        tenant=run.tenant,
-        target=f"{run.table}:{run.load_id}",
-        details={
-            "source": run.source_name,
-            "read": run.rows_read,
-            "loaded": run.rows_loaded,
-            "quarantined": run.rows_quarantined,
-            "version": run.version,
-        },
-    )
-    try:
-        from pilotis.catalog.hooks import after_load
-    except ImportError:
-        return
+    if run.version is not None:  # the audit log keeps what changed data; every run is listed
+        record(
+            f"load.{run.kind}",
+            actor=run.triggered_by,
+            tenant=run.tenant,
+            target=f"{run.table}:{run.load_id}",
+            details={
+                "source": run.source_name,
+                "read": run.rows_read,
+                "loaded": run.rows_loaded,
+                "quarantined": run.rows_quarantined,
+                "version": run.version,
+            },
+        )
+    from pilotis.catalog.hooks import after_load
+
     after_load(run.tenant, run.table, run.load_id)
 
 

@@ -9,17 +9,18 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from pilotis.connectors.models import LoadRun
 
 TYPE_NAMES = {
-    "integer": "a whole number",
-    "number": "a number",
-    "boolean": "yes or no",
-    "date": "a date",
-    "datetime": "a date and time",
-    "time": "a time",
-    "year": "a year",
+    "integer": gettext_lazy("a whole number"),
+    "number": gettext_lazy("a number"),
+    "boolean": gettext_lazy("yes or no"),
+    "date": gettext_lazy("a date"),
+    "datetime": gettext_lazy("a date and time"),
+    "time": gettext_lazy("a time"),
+    "year": gettext_lazy("a year"),
 }
 
 
@@ -27,7 +28,7 @@ def explain(reason: dict[str, Any]) -> str:
     """One sentence for one reason {field, rule, value, expected}."""
     rule, expected = reason.get("rule"), reason.get("expected")
     if rule == "type":
-        return _("is not %(what)s") % {"what": _(TYPE_NAMES.get(str(expected), str(expected)))}
+        return _("is not %(what)s") % {"what": TYPE_NAMES.get(str(expected), str(expected))}
     if rule == "required":
         return _("is empty, but required")
     if rule == "enum":

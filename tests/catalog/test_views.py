@@ -71,6 +71,8 @@ def test_status_of_each_page_for_each_role(
 
 
 def test_another_tenants_dataset_is_not_found(client, tenant, requests_dataset, world):
+    # The slug exists in `tenant` only: the member's own entry (made by `world`) goes.
+    Dataset.objects.filter(tenant=world["member"]).delete()
     client.force_login(world["users"][Role.ADMIN])
     assert (
         client.get(f"/t/{world['member'].code}/donnees/catalogue/jeux/requests/").status_code == 404

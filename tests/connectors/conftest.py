@@ -5,6 +5,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from django.utils import translation
 
 from pilotis.connectors import pipeline
 from pilotis.referential.load import load_snapshot
@@ -21,6 +22,13 @@ def small_referential(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("snapshot") / "cog.json.gz"
     build_from(PACKAGE, path, built_on=date(2026, 1, 1))
     return path
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Messages are checked in English here (French is checked where users read it)."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

@@ -98,7 +98,7 @@ def test_explicit_mapping_file(commune, export, tmp_path):
     [
         (["--tenant", "99999", "--table", "requests", "x.csv"], "Collectivité inconnue"),
         (["--tenant", "35288", "--source", "nope"], "Source inconnue"),
-        (["--tenant", "35288", "--table", "nope", "FILE"], "Table inconnue"),
+        (["--tenant", "35288", "--table", "nope", "FILE"], "Unknown table"),
         (["--tenant", "35288"], "Donnez --source"),
     ],
 )

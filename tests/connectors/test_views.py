@@ -14,9 +14,10 @@ from tests.tenants.factories import MembershipFactory, UserFactory
 
 @pytest.fixture
 def immediate():
-    HUEY.immediate = True
+    """Tasks run inline (tests/settings.py sets it; said here because these tests rely on it)."""
+    before, HUEY.immediate = HUEY.immediate, True
     yield
-    HUEY.immediate = False
+    HUEY.immediate = before
 
 
 @pytest.fixture
