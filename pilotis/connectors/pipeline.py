@@ -427,9 +427,11 @@ def _commune_map(con: duckdb.DuckDBPyConnection, fields: list[tuple[str, Any]]) 
     given = {n.upper() for n in names if n and len(n) == 5}
     known = set(Commune.objects.filter(code_insee__in=given).values_list("code_insee", flat=True))
     resolved = []
-    for name, code in zip(names, codes, strict=True):
+    for name, cp, code in zip(names, cps, codes, strict=True):
         if name and name.upper() in known:
             code = name.upper()  # already an INSEE code
+        elif code is None and name and name.isdigit() and len(name) == 5 and not cp:
+            code = index.resolve(None, name)  # a postal code serving one commune only
         resolved.append(code)
     con.register(
         "commune_map",

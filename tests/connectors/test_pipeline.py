@@ -11,6 +11,7 @@ from pilotis.connectors import pipeline
 from pilotis.connectors.kinds import SOURCE_ROW, RawInput, ReadHints
 from pilotis.connectors.mapping import Mapping
 from pilotis.connectors.models import LoadRun
+from pilotis.errors import PilotisError
 from pilotis.warehouse import storage
 
 MAPPING = """
@@ -182,3 +183,73 @@ def test_datetimes_in_every_usual_shape_land_in_utc(commune):
     storage.register(con, "t", commune.code, "requests")
     hours = con.sql("SELECT DISTINCT strftime(requested_datetime, '%H:%M') FROM t").fetchall()
     assert hours == [("09:15",)]
+
+
+def test_communes_given_as_names_codes_or_postal_codes(commune):
+    mapping = (
+        "table: requests\nfields:\n  service_request_id: id\n  status: {value: open}\n"
+        "  requested_datetime: {value: 2026-01-01}\n"
+        "  commune_insee: {column: c, referential: commune}\n"
+    )
+    given = ["SAINT MALO", "St-Malo", "35288", "35260", "Cancale ", "Rennes", "35999", "Nulle-Part"]
+
+    def batches():
+        yield pa.RecordBatch.from_pydict(
+            {
+                "id": pa.array([str(i) for i in range(len(given))]),
+                "c": pa.array(given),
+                SOURCE_ROW: pa.array(range(1, len(given) + 1), pa.int64()),
+            }
+        )
+
+    run = pipeline.start_run(
+        commune, Mapping.from_yaml(mapping), kind="inline", config={}, source_name="t"
+    )
+    outcome = pipeline.execute(run, raw=RawInput(columns=["id", "c"], batches=batches))
+    assert (outcome.loaded, outcome.quarantined) == (6, 2)
+    codes = {k: v[1] for k, v in table_rows(commune).items()}
+    assert codes == {
+        "0": "35288",
+        "1": "35288",
+        "2": "35288",
+        "3": "35049",
+        "4": "35049",
+        "5": "35238",
+    }
+    reasons = [json.loads(q["reasons"])[0]["rule"] for q in pipeline.quarantine_rows(run)]
+    assert reasons == ["commune", "commune"]
+
+
+def test_an_unreadable_file_fails_the_load_and_changes_nothing(commune, tmp_path):
+    good = tmp_path / "good.csv"
+    good.write_text("Numéro;État;Date\nA1;Clôturée;03/01/2026 09:15\n", encoding="utf-8")
+    mapping = Mapping.from_yaml(
+        "table: requests\nfields:\n  service_request_id: Numéro\n"
+        "  status: {column: État, values: {Clôturée: closed}}\n  requested_datetime: Date\n"
+    )
+
+    def load_file(path):
+        run = pipeline.start_run(
+            commune, mapping, kind="file", config={"path": str(path)}, source_name="f"
+        )
+        return run, pipeline.execute(run)
+
+    load_file(good)
+    cases = {
+        "truncated.csv": 'Numéro;État;Date\nA2;"Clôturée;03/01/2026\n'.encode(),
+        "random.csv": bytes(range(256)) * 20,
+        "empty.csv": b"",
+        "dupes.csv": "Numéro;Numéro;Date\nA1;A2;03/01/2026\n".encode(),
+        "columns.csv": "Identifiant;État;Date\nA1;Clôturée;03/01/2026\n".encode(),
+    }
+    for name, content in cases.items():
+        path = tmp_path / name
+        path.write_bytes(content)
+        with pytest.raises(PilotisError) as error:
+            load_file(path)
+        run = LoadRun.objects.filter(source_name="f").first()
+        assert run.status == LoadRun.Status.FAILED, name
+        assert run.error and "Traceback" not in run.error, name
+        assert str(error.value), name
+        assert storage.current_version(commune.code, "requests") == 0, name
+    assert list(table_rows(commune)) == ["A1"]
