@@ -16,7 +16,11 @@ memory high-water mark is its own:
 - baseline "DuckDB bare read_csv": `SELECT count(*) FROM read_csv(…, all_varchar=true)` on the
   same file (on its UTF-8 twin when DuckDB refuses the Windows-1252 one as latin-1);
 - Pilotis end to end: `pipeline.start_run(kind="file")` then `pipeline.execute`: sniffing,
-  transcoding, mapping, commune look-up, validation, quarantine and one Delta commit.
+  transcoding, mapping, commune look-up, validation, quarantine and one Delta commit; the time
+  of each step is printed, and which path the reader took (latin-1 as is, or transcoded).
+
+For information it also times DuckDB copying every column of the file to Parquet (what any
+loader writing the data costs at least), a fairer yardstick than `count(*)`.
 
 Goals: Pilotis at least 50 % of the baseline's rows/s, peak memory under 2 GB.
 """
@@ -293,7 +297,9 @@ def instrument(modules: dict, seconds: dict) -> None:
         return timed_step
 
     for (module, name), label in STEPS.items():
-        setattr(modules[module], name, timer(label, getattr(modules[module], name)))
+        function = getattr(modules[module], name, None)
+        if function is not None:  # a step renamed since: not timed, the load still runs
+            setattr(modules[module], name, timer(label, function))
 
 
 def child_pilotis(folder: str, path: str) -> None:
@@ -364,7 +370,7 @@ def run(folder: str, rows: int, seed: int) -> int:
     label = "DuckDB bare read_csv, latin-1, of the Windows-1252 file"
     if "error" in baseline:
         print(f"  read_csv(encoding='latin-1') refuses the Windows-1252 file: {baseline['error']}")
-        print("  → the baseline is measured on the file's UTF-8 twin instead (same rows, bytes)")
+        print("  → the baseline is measured on the file's UTF-8 twin (same rows and characters)")
         baseline = in_subprocess(script, "--child", "baseline", str(twin), "utf-8")
         baseline.update(file=str(twin), encoding="utf-8")
         label = "DuckDB bare read_csv of the UTF-8 twin"
@@ -408,6 +414,8 @@ def run(folder: str, rows: int, seed: int) -> int:
     )
     for step, seconds in pilotis["steps"].items():
         print(f"    {step}: {seconds:.2f} s")
+    other = pilotis["seconds"] - sum(pilotis["steps"].values())
+    print(f"    other (references, uniqueness, counts, bookkeeping): {other:.2f} s")
     print(
         f"  Pilotis: {pilotis['read']:,} rows, {pilotis['seconds']:.2f} s, {rate:,.0f} rows/s, "
         f"peak RSS {pilotis['peak_rss_mb']:,.0f} MB"
@@ -427,14 +435,14 @@ def run(folder: str, rows: int, seed: int) -> int:
     ratio = rate / base_rate
     memory = pilotis["peak_rss_mb"]
     print(
-        f"\nPilotis runs at {ratio:.0%} of the baseline '{label}' (goal ≥ {GOAL_RATIO:.0%}: "
+        f"\nPilotis runs at {ratio:.1%} of the baseline '{label}' (goal ≥ {GOAL_RATIO:.0%}: "
         f"{'met' if ratio >= GOAL_RATIO else 'NOT met'}); peak memory {memory / 1000:.2f} GB "
         f"(goal < {GOAL_MEMORY_MB / 1000:.0f} GB: "
         f"{'met' if memory < GOAL_MEMORY_MB else 'NOT met'})"
     )
     if copy_rate:
         print(
-            f"(for information: {rate / copy_rate:.0%} of 'DuckDB read_csv → Parquet', "
+            f"(for information: {rate / copy_rate:.1%} of 'DuckDB read_csv → Parquet', "
             "which neither transcodes, types, validates nor commits)"
         )
     print(f"total run time: {time.perf_counter() - started:.1f} s")

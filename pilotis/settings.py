@@ -94,6 +94,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 WAREHOUSE_DIR = Path(env_str("PILOTIS_WAREHOUSE_DIR", str(VAR_DIR / "warehouse")))
+# Memory DuckDB may use during one load before it spills to disk (var/staging).
+LOAD_MEMORY_LIMIT = env_str("PILOTIS_LOAD_MEMORY_LIMIT", "1GB")
 
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",

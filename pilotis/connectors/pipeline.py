@@ -40,7 +40,16 @@ from pilotis.connectors import kinds
 from pilotis.connectors.kinds import SOURCE_ROW, RawInput, ReadHints, SourceError
 from pilotis.connectors.mapping import Mapping
 from pilotis.connectors.models import LoadRun, Source, TableLock
-from pilotis.connectors.validate import Context, References, build_query, ident, lit
+from pilotis.connectors.validate import (
+    Context,
+    References,
+    build_query,
+    duplicates_sql,
+    errors_sql,
+    ident,
+    lit,
+    uniqueness_keys,
+)
 from pilotis.errors import PilotisError
 from pilotis.tenants.models import Tenant
 from pilotis.warehouse import storage
@@ -213,6 +222,7 @@ def _connection(staging: Path) -> duckdb.DuckDBPyConnection:
     con.execute("SET TimeZone = 'UTC'")
     con.execute(f"SET temp_directory = {lit(str(staging / 'spill'))}")
     con.execute("SET preserve_insertion_order = false")
+    con.execute(f"SET memory_limit = {lit(settings.LOAD_MEMORY_LIMIT)}")
     return con
 
 
@@ -248,18 +258,22 @@ def _load(run: LoadRun, staging: Path, progress: Progress | None, raw: RawInput 
             progress,
             raw,
         )
+        con.execute(f"CREATE VIEW checked AS SELECT * FROM read_parquet({lit(str(validated))})")
+        keys = uniqueness_keys(schema)
+        for i, (_label, cols) in enumerate(keys):
+            con.execute(f"CREATE TABLE _duplicates_{i} AS {duplicates_sql(cols, 'checked')}")
+        con.execute(f"CREATE VIEW staged AS {errors_sql(keys, 'checked')}")
+        read, accepted = con.sql(
+            "SELECT count(*), count(*) FILTER (WHERE len(_errors) = 0) FROM staged"
+        ).fetchall()[0]
+        quarantined = read - accepted
+        if quarantined:
+            _quarantine(con, run, raw.columns)
     except duckdb.Error as error:
         raise _explain(error, run, raw) from None
     finally:
         if raw.cleanup:
             raw.cleanup()
-    con.execute(f"CREATE VIEW staged AS SELECT * FROM read_parquet({lit(str(validated))})")
-    read, accepted = con.sql(
-        "SELECT count(*), count(*) FILTER (WHERE len(_errors) = 0) FROM staged"
-    ).fetchall()[0]
-    quarantined = read - accepted
-    if quarantined:
-        _quarantine(con, run)
     inserted, updated, version = _commit(con, run, schema)
     outcome = Outcome(read, accepted, quarantined, inserted, updated, version, run.load_id)
     run.rows_read, run.rows_loaded, run.rows_quarantined = read, accepted, quarantined
@@ -463,13 +477,31 @@ def _commune_index() -> Any:
 # Writing: quarantine, then one commit on the table
 
 
-def _quarantine(con: duckdb.DuckDBPyConnection, run: LoadRun) -> None:
+def _quarantine(con: duckdb.DuckDBPyConnection, run: LoadRun, columns: list[str]) -> None:
+    con.execute(
+        f"CREATE TABLE rejected AS SELECT {SOURCE_ROW}, _errors, _record FROM staged "
+        "WHERE len(_errors) > 0"
+    )
+    # Rows rejected only as duplicates passed the first query, which kept no copy of them:
+    # take the row as read from the source (scanned again, for those rows only).
+    missing = con.sql("SELECT count(*) FROM rejected WHERE _record IS NULL").fetchall()[0][0]
+    if missing:
+        record = ", ".join(f"{lit(c)}: r.{ident(c)}" for c in columns)
+        con.execute(
+            f"""UPDATE rejected SET _record = src._record FROM (
+                    SELECT r.{SOURCE_ROW} AS n, to_json({{{record}}}) AS _record
+                    FROM raw_input r
+                    WHERE r.{SOURCE_ROW} IN (
+                        SELECT {SOURCE_ROW} FROM rejected WHERE _record IS NULL
+                    )
+                ) AS src WHERE rejected.{SOURCE_ROW} = src.n"""
+        )
     reader = con.sql(
         f"""SELECT {lit(run.load_id)} AS load_id, {lit(run.table)} AS "table",
                    {lit(run.source_name)} AS source, {SOURCE_ROW} AS source_row,
                    CAST(to_json(_errors) AS VARCHAR) AS reasons, CAST(_record AS VARCHAR) AS record,
                    NULL::VARCHAR AS replayed_by
-            FROM staged WHERE len(_errors) > 0 ORDER BY {SOURCE_ROW}"""
+            FROM rejected ORDER BY {SOURCE_ROW}"""
     ).to_arrow_reader(100_000)
     write_deltalake(
         storage.table_uri(run.tenant.code, storage.QUARANTINE),

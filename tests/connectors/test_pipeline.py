@@ -97,6 +97,7 @@ def test_good_rows_load_bad_rows_go_to_quarantine_with_every_reason(commune):
         {"field": "service_request_id", "rule": "unique", "value": "A1", "expected": "1"}
     ]
     assert json.loads(quarantined[0]["record"])["État"] == "Perdue"
+    assert json.loads(quarantined[3]["record"])["Objet"] == "doublon"  # rejected as duplicate
 
 
 def test_reloading_the_same_data_changes_nothing(commune):
