@@ -310,12 +310,17 @@ def _stage_raw(
 ) -> None:
     """Expose the source as the view `raw_input`, which the load may scan more than once.
 
-    A DuckDB relation (e.g. its CSV reader) can be scanned again; Python batches are read once,
-    so they are first spooled to a Parquet file in the load's staging folder."""
-    if raw.relation is not None:
-        raw.relation(con).create_view("raw_input")
-        return
+    The source is spooled once to a Parquet file in the load's staging folder: Python batches
+    can be read only once, and a CSV read in file order (to number its rows) runs on one core,
+    while the Parquet copy is then scanned in parallel by every later step."""
     spool = staging / "raw.parquet"
+    if raw.relation is not None:
+        raw.relation(con).create_view("raw_source")
+        _run_with_progress(
+            con, f"COPY raw_source TO {lit(str(spool))} (FORMAT parquet)", run, progress, raw
+        )
+        con.execute(f"CREATE VIEW raw_input AS SELECT * FROM read_parquet({lit(str(spool))})")
+        return
     reader = pa.RecordBatchReader.from_batches(raw.arrow_schema(), _counted(raw, run, progress))
     con.register("raw_stream", reader)
     con.execute(f"COPY raw_stream TO {lit(str(spool))} (FORMAT parquet)")
@@ -415,11 +420,26 @@ def _references(con: duckdb.DuckDBPyConnection, tenant: Tenant, mapping: Mapping
     communes = [(n, fm) for n, fm in mapping.fields.items() if fm.referential == "commune"]
     if communes:
         refs.commune_map = "commune_map"
-        _commune_map(con, communes)
+        _commune_map(con, communes, tenant)
     return refs
 
 
-def _commune_map(con: duckdb.DuckDBPyConnection, fields: list[tuple[str, Any]]) -> None:
+def _territory(tenant: Tenant) -> set[str]:
+    """INSEE codes of the communes of the tenant's territory: itself, its members, and the
+    communes of its intercommunality (from the referential, tenants or not)."""
+    from pilotis.referential.models import Commune
+
+    codes = {tenant.code}
+    codes.update(tenant.members.values_list("code", flat=True))
+    epcis = {c for c in (tenant.epci_code, tenant.siren if tenant.kind == "epci" else "") if c}
+    if epcis:
+        codes.update(Commune.objects.filter(epci_id__in=epcis).values_list("code_insee", flat=True))
+    return codes
+
+
+def _commune_map(
+    con: duckdb.DuckDBPyConnection, fields: list[tuple[str, Any]], tenant: Tenant
+) -> None:
     """Resolve each distinct (commune text, postal code) of the source once, in Python.
 
     The text may be a name (any case, accents or not, "St" for "Saint"…), an INSEE code, or
@@ -441,11 +461,16 @@ def _commune_map(con: duckdb.DuckDBPyConnection, fields: list[tuple[str, Any]]) 
     given = {n.upper() for n in names if n and len(n) == 5}
     known = set(Commune.objects.filter(code_insee__in=given).values_list("code_insee", flat=True))
     resolved = []
+    territory = _territory(tenant)
     for name, cp, code in zip(names, cps, codes, strict=True):
         if name and name.upper() in known:
             code = name.upper()  # already an INSEE code
         elif code is None and name and name.isdigit() and len(name) == 5 and not cp:
             code = index.resolve(None, name)  # a postal code serving one commune only
+        elif code is None and name:
+            # A name several communes of France bear ("Saint-Gilles"): the one of the territory.
+            here = [c for c in index.by_name(name, postal_code=cp) if c in territory]
+            code = here[0] if len(here) == 1 else None
         resolved.append(code)
     con.register(
         "commune_map",

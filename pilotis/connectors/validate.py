@@ -163,7 +163,9 @@ def typed_expr(f: Field, fm: FieldMap, text: str, ctx: Context, timezone: str) -
         target = DUCKDB_TYPES[f.type]
         if f.type == "number":
             return f"TRY_CAST({cleaned} AS DOUBLE)"
-        return f"TRY_CAST(TRY_CAST({cleaned} AS DECIMAL(38, 10)) AS {target})"
+        # A whole number only: "1,5" in an integer field is a type error, never rounded.
+        exact = f"TRY_CAST({cleaned} AS DECIMAL(38, 10))"
+        return f"CASE WHEN {exact} = trunc({exact}) THEN TRY_CAST({exact} AS {target}) END"
     if f.type == "boolean":
         return (
             f"CASE WHEN lower({text}) IN ({', '.join(lit(w) for w in TRUE_WORDS)}) THEN TRUE "

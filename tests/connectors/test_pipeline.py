@@ -254,3 +254,30 @@ def test_an_unreadable_file_fails_the_load_and_changes_nothing(commune, tmp_path
         assert str(error.value), name
         assert storage.current_version(commune.code, "requests") == 0, name
     assert list(table_rows(commune)) == ["A1"]
+
+
+def test_a_decimal_in_a_whole_number_field_is_a_type_error(commune):
+    from pilotis.connectors.validate import typed_expr
+
+    con = duckdb.connect()
+    from pilotis.connectors.mapping import FieldMap
+    from pilotis.connectors.validate import Context
+    from pilotis.warehouse.schemas import Field
+
+    ctx = Context("t", "s", "l", ReadHints(decimal=","))
+    expr = typed_expr(Field("n", "integer"), FieldMap(column="x"), "x", ctx, "Europe/Paris")
+    values = ["12", "1 234", "1,5", "2026,7", "3,0", "abc"]
+    got = con.sql(f"SELECT {expr} FROM (SELECT unnest(?) AS x)", params=[values]).fetchall()
+    assert [r[0] for r in got] == [12, 1234, None, None, 3, None]
+
+
+def test_the_territory_used_to_settle_homonyms_is_the_intercommunality(commune):
+    """A name several communes of France bear is settled among the tenant's territory: the
+    communes of its intercommunality, from the referential."""
+    from pilotis.referential.models import Commune
+
+    commune.epci_code = Commune.objects.get(code_insee="35288").epci_id
+    commune.save()
+    territory = pipeline._territory(commune)
+    assert {"35288", "35049"} <= territory  # Saint-Malo and Cancale: the same agglomeration
+    assert "35238" not in territory  # Rennes: another one
