@@ -447,9 +447,9 @@ def _commune_map(
 
     pairs: set[tuple[str | None, str | None]] = set()
     for _name, fm in fields:
-        cp = f"trim({ident(fm.postal_code_column)})" if fm.postal_code_column else "NULL"
+        cp_sql = f"trim({ident(fm.postal_code_column)})" if fm.postal_code_column else "NULL"
         rows = con.sql(
-            f"SELECT DISTINCT nullif(trim({ident(fm.column)}), ''), {cp} FROM raw_input"
+            f"SELECT DISTINCT nullif(trim({ident(fm.column)}), ''), {cp_sql} FROM raw_input"
         ).fetchall()
         pairs.update((r[0], r[1]) for r in rows)
     names = [p[0] for p in pairs]
