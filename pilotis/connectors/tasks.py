@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+import time
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -82,14 +83,22 @@ def inbox(source: Source) -> Path:
     return Path(settings.VAR_DIR) / "inbox" / source.tenant.code / source.name
 
 
-def watch_inboxes() -> int:
-    """Load each file dropped in a watched source's folder, then move it to done/ or failed/."""
+def watch_inboxes(settle_seconds: float = 10.0) -> int:
+    """Load each file dropped in a watched source's folder, then move it to done/ or failed/.
+
+    A file modified less than `settle_seconds` ago is left for the next pass: it may still be
+    being copied."""
     loaded = 0
+    now = time.time()
     for source in Source.objects.filter(enabled=True, kind="file", config__watch=True):
         folder = inbox(source)
         folder.mkdir(parents=True, exist_ok=True)
         for path in sorted(
-            p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")
+            p
+            for p in folder.iterdir()
+            if p.is_file()
+            and not p.name.startswith(".")
+            and now - p.stat().st_mtime >= settle_seconds
         ):
             mapping = Mapping.from_yaml(source.mapping)
             run = pipeline.start_run(
