@@ -2,8 +2,23 @@
 and the people of a small two-tenant world for every role."""
 
 import os
+from datetime import date
+from pathlib import Path
 
 import pytest
+
+# Launch flags of Debian's Chromium that behave in containers and CI.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SMALL_PACKAGE = Path(__file__).resolve().parent / "referential" / "data" / "package"
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
@@ -30,3 +45,33 @@ def _database_is_the_one_asked(django_db_setup, django_db_blocker):
 @pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def warehouse(settings, tmp_path):
+    """The instance folder and the Delta warehouse in the test's temporary folder."""
+    settings.VAR_DIR = tmp_path
+    settings.WAREHOUSE_DIR = tmp_path / "warehouse"
+    return settings.WAREHOUSE_DIR
+
+
+@pytest.fixture(scope="session")
+def small_snapshot_path(tmp_path_factory) -> Path:
+    """The snapshot of the small cut of the real referential package (six communes of
+    Ille-et-Vilaine, see tests/referential/data), as `pilotis referential update` writes it."""
+    from pilotis.referential.snapshot import build_from
+
+    path = tmp_path_factory.mktemp("snapshot") / "cog.json.gz"
+    build_from(SMALL_PACKAGE, path, built_on=date(2026, 1, 1))
+    return path
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Real headless Chromium (Debian's), driven by Playwright."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

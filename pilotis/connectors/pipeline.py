@@ -199,12 +199,7 @@ def execute(run: LoadRun, progress: Progress | None = None, raw: RawInput | None
         finally:
             _release(run)
     except Exception as error:
-        run.status = LoadRun.Status.FAILED
-        run.finished_at = timezone.now()
-        run.error = error.bilingual() if isinstance(error, PilotisError) else _unexpected(error)
-        run.save()
-        if not isinstance(error, PilotisError):
-            log.exception("load %s failed", run.load_id)
+        _record_failure(run, error)
         raise
     finally:
         shutil.rmtree(staging, ignore_errors=True)
@@ -212,8 +207,16 @@ def execute(run: LoadRun, progress: Progress | None = None, raw: RawInput | None
     return outcome
 
 
-def _unexpected(error: Exception) -> str:
-    return f"{error.__class__.__name__}: {error}"
+def _record_failure(run: LoadRun, error: Exception) -> None:
+    """The run failed: say why on it (French then English), log what was not foreseen."""
+    run.status = LoadRun.Status.FAILED
+    run.finished_at = timezone.now()
+    if isinstance(error, PilotisError):
+        run.error = error.bilingual()
+    else:
+        run.error = f"{error.__class__.__name__}: {error}"
+        log.exception("load %s failed", run.load_id)
+    run.save()
 
 
 def _connection(staging: Path) -> duckdb.DuckDBPyConnection:
@@ -631,10 +634,7 @@ def rollback(run: LoadRun, user: Any = None) -> LoadRun:
         finally:
             _release(undo)
     except Exception as error:
-        undo.status = LoadRun.Status.FAILED
-        undo.finished_at = timezone.now()
-        undo.error = error.bilingual() if isinstance(error, PilotisError) else _unexpected(error)
-        undo.save()
+        _record_failure(undo, error)
         raise
     finally:
         shutil.rmtree(staging, ignore_errors=True)

@@ -26,7 +26,7 @@ from pilotis.warehouse.schemas import (
     Field,
     TableSchema,
 )
-from pilotis.warehouse.storage import DUCKDB_TYPES
+from pilotis.warehouse.storage import DUCKDB_TYPES, ident
 
 DEFAULT_DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y/%m/%d", "%d/%m/%y"]
 DEFAULT_NAIVE_DATETIME_FORMATS = [
@@ -53,11 +53,6 @@ TRUE_WORDS = ("true", "1", "oui", "vrai", "yes", "o", "y", "x")
 FALSE_WORDS = ("false", "0", "non", "faux", "no", "n")
 EMAIL_PATTERN = r"[^@\s]+@[^@\s]+\.[^@\s]+"
 URI_PATTERN = r"[a-zA-Z][a-zA-Z0-9+.-]*:\S+"
-
-
-def ident(name: str) -> str:
-    """A quoted SQL identifier (any source column name, spaces and accents included)."""
-    return '"' + name.replace('"', '""') + '"'
 
 
 def lit(value: object) -> str:

@@ -135,7 +135,7 @@ def register(
     if files:
         quoted = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
         con.execute(
-            f"CREATE OR REPLACE VIEW {_ident(name)} AS "
+            f"CREATE OR REPLACE VIEW {ident(name)} AS "
             f"SELECT * FROM read_parquet([{quoted}], union_by_name = true)"  # noqa: S608
         )
         return True
@@ -147,13 +147,12 @@ def register(
     else:
         empty = arrow_schema(tables[table]).empty_table() if table in tables else pa.table({})
     con.register(f"{name}__empty", empty)
-    con.execute(
-        f"CREATE OR REPLACE VIEW {_ident(name)} AS SELECT * FROM {_ident(name + '__empty')}"
-    )
+    con.execute(f"CREATE OR REPLACE VIEW {ident(name)} AS SELECT * FROM {ident(name + '__empty')}")
     return found
 
 
-def _ident(name: str) -> str:
+def ident(name: str) -> str:
+    """A quoted SQL identifier (any column name, spaces and accents included)."""
     return '"' + name.replace('"', '""') + '"'
 
 

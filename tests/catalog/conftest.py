@@ -17,13 +17,6 @@ from tests.tenants.factories import MembershipFactory, TenantFactory, UserFactor
 
 
 @pytest.fixture
-def warehouse(settings, tmp_path):
-    settings.WAREHOUSE_DIR = tmp_path / "warehouse"
-    settings.VAR_DIR = tmp_path
-    return settings.WAREHOUSE_DIR
-
-
-@pytest.fixture
 def tenant(db, warehouse):
     tenant = TenantFactory(code="35288", name="Saint-Malo")
     OrgUnit.objects.create(tenant=tenant, name="Voirie", code="VOI")

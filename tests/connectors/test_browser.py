@@ -5,14 +5,13 @@ import os
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import sync_playwright
 
 from pilotis.connectors import pipeline
 from pilotis.connectors.mapping import Mapping
 from pilotis.tenants.models import Membership
 from pilotis.tenants.roles import Role
 from tests.connectors.test_cli import CSV
-from tests.shell.test_browser_a11y import CHROMIUM_ARGS, PASSWORD, _check, _login
+from tests.shell.test_browser_a11y import PASSWORD, _check, _login
 from tests.tenants.factories import UserFactory
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -25,14 +24,6 @@ fields:
   requested_datetime: Date de la demande
   commune_insee: {column: Commune, referential: commune}
 """
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -4,12 +4,12 @@ meet (refused, timeout, HTTP errors, web pages, invalid JSON, size and page caps
 
 import os
 
-import duckdb
 import pytest
 
 from pilotis.connectors import kinds
 from pilotis.connectors.http_api import HttpJsonKind
 from pilotis.connectors.kinds import SOURCE_ROW, SourceError
+from tests.connectors.raw import rows_of as table
 from tests.connectors.servers import FixtureServer, Reply, add_paged_api, closed_port
 
 RECORDS = [
@@ -33,16 +33,6 @@ def server():
     with FixtureServer() as fixture:
         add_paged_api(fixture, RECORDS, per_page=10)
         yield fixture
-
-
-def table(raw):
-    con = duckdb.connect()
-    try:
-        return raw.to_relation(con).arrow().read_all().to_pylist()
-    finally:
-        con.close()
-        if raw.cleanup:
-            raw.cleanup()
 
 
 def open_kind(**config):

@@ -6,12 +6,12 @@ import json
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
-import duckdb
 import pytest
 
 from pilotis.connectors import kinds
 from pilotis.connectors.kinds import SOURCE_ROW, SourceError
 from pilotis.connectors.open311 import SPEC_FIELDS, Open311Kind
+from tests.connectors.raw import rows_of as table
 from tests.connectors.servers import DATA, FixtureServer, GeoReport, Reply, parse_w3c
 
 CHICAGO = json.loads((DATA / "open311" / "chicago_requests_2012-12-01.json").read_text())
@@ -30,15 +30,6 @@ EXTENSIONS = {
 def server():
     with FixtureServer() as fixture:
         yield fixture
-
-
-def table(raw):
-    con = duckdb.connect()
-    try:
-        return raw.to_relation(con).arrow().read_all().to_pylist()
-    finally:
-        con.close()
-        raw.cleanup()
 
 
 def open_kind(state=None, **config):

@@ -4,12 +4,12 @@ kind, removing the temporary file, and the errors."""
 
 import tempfile
 
-import duckdb
 import pytest
 
 from pilotis.connectors import kinds
 from pilotis.connectors.kinds import SOURCE_ROW, SourceError
 from pilotis.connectors.portals import CkanKind, UdataKind, choose_resource, normalize_format
+from tests.connectors.raw import rows_of as table
 from tests.connectors.servers import DATA, FixtureServer, Reply, add_ckan, add_udata
 
 CSV = (DATA / "portals" / "dansmarue_paris_sample_2017.csv").read_bytes()
@@ -102,15 +102,6 @@ UDATA = {
         ],
     }
 }
-
-
-def table(raw):
-    con = duckdb.connect()
-    try:
-        return raw.to_relation(con).arrow().read_all().to_pylist()
-    finally:
-        con.close()
-        raw.cleanup()
 
 
 def error_of(kind, **config) -> str:

@@ -5,13 +5,13 @@ statements and clear connection errors."""
 import sqlite3
 from datetime import UTC, datetime
 
-import duckdb
 import psycopg
 import pytest
 
 from pilotis.connectors import kinds
 from pilotis.connectors.kinds import SOURCE_ROW, SourceError
 from pilotis.connectors.sql import SqlKind, check_select
+from tests.connectors.raw import rows_of as table
 from tests.connectors.servers import closed_port
 
 SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
@@ -74,15 +74,6 @@ def sqlite_file(tmp_path):
         )
     c.close()
     return path
-
-
-def table(raw):
-    con = duckdb.connect()
-    try:
-        return raw.to_relation(con).arrow().read_all().to_pylist()
-    finally:
-        con.close()
-        raw.cleanup()
 
 
 def open_kind(**config):

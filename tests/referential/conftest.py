@@ -3,7 +3,6 @@ the real one, and two tenants with people in every role."""
 
 import shutil
 import tarfile
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -11,7 +10,7 @@ import pytest
 from pilotis.referential.load import load_snapshot
 from pilotis.referential.lookup import CommuneIndex
 from pilotis.referential.models import Commune, Departement, Epci, Region
-from pilotis.referential.snapshot import build_from, read_snapshot
+from pilotis.referential.snapshot import read_snapshot
 from pilotis.tenants.roles import Role
 from tests.tenants.factories import MembershipFactory, TenantFactory, UserFactory
 
@@ -25,14 +24,6 @@ def package_tarball(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("npm") / "etalab-decoupage-administratif-6.0.0.tgz"
     with tarfile.open(path, "w:gz") as tar:
         tar.add(PACKAGE, arcname="package")
-    return path
-
-
-@pytest.fixture(scope="session")
-def small_snapshot_path(tmp_path_factory) -> Path:
-    """The snapshot of the small package, as `pilotis referential update` writes it."""
-    path = tmp_path_factory.mktemp("snapshot") / "cog.json.gz"
-    build_from(PACKAGE, path, built_on=date(2026, 1, 1))
     return path
 
 

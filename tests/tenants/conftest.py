@@ -56,7 +56,7 @@ def _tenant_data(tenant, var_dir) -> None:
 
 
 @pytest.fixture
-def world(db, settings, tmp_path):
+def world(db, warehouse, tmp_path):
     """An EPCI with two member communes (one sharing its data with it, one not), an unrelated
     commune, and one user per role in the sharing member, plus the EPCI's administrator."""
     epci = TenantFactory(code="200000001", kind="epci", name="CA Test", siren="200000001")
@@ -79,8 +79,6 @@ def world(db, settings, tmp_path):
     other_admin = MembershipFactory(
         tenant=other, role=Role.ADMIN, user=UserFactory(username="admin@ailleurs.fr")
     ).user
-    settings.VAR_DIR = tmp_path
-    settings.WAREHOUSE_DIR = tmp_path / "warehouse"
     for tenant in (member, private, other):
         _tenant_data(tenant, tmp_path)
     return {
