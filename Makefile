@@ -36,6 +36,12 @@ node_modules/.installed: package.json package-lock.json
 assets: node_modules/.installed ## Copy the front-end packages Pilotis serves (from the npm registry)
 	mkdir -p $(VENDOR)/dsfr/fonts
 	cp node_modules/@gouvfr/dsfr/dist/fonts/Marianne-{Regular,Bold}.woff2 $(VENDOR)/dsfr/fonts/
+	mkdir -p $(VENDOR)/vega
+	cp node_modules/vega/build/vega.min.js node_modules/vega-lite/build/vega-lite.min.js \
+	   node_modules/vega-embed/build/vega-embed.min.js $(VENDOR)/vega/
+	# Vega's expression interpreter, so charts run under a CSP without 'unsafe-eval'.
+	sed "s#from 'vega-util'#from '../../metrics/vega-util-shim.js'#" \
+	   node_modules/vega-interpreter/build/vega-interpreter.js > $(VENDOR)/vega/vega-interpreter.js
 
 init: install ## Create the embedded instance in ./var (database, referential)
 	$(BIN)/pilotis init

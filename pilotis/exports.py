@@ -15,3 +15,58 @@ def neutralise_cell(value: object) -> object:
     if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
         return "'" + value
     return value
+
+
+def french_number(value: float, digits: int = 2) -> str:
+    """A number as French spreadsheets read it: decimal comma, no thousands separator."""
+    text = f"{value:.{digits}f}".rstrip("0").rstrip(".") if digits else f"{value:.0f}"
+    return text.replace(".", ",")
+
+
+def table_csv(columns: list[str], rows: list[list[object]]) -> bytes:
+    """A table as the CSV French Excel opens by a double click: UTF-8 with a byte-order mark,
+    `;` between fields, decimal commas, formulas neutralised."""
+    import csv
+    import io
+
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow([neutralise_cell(c) for c in columns])
+    for row in rows:
+        writer.writerow(
+            [
+                french_number(v)
+                if isinstance(v, float)
+                else ""
+                if v is None
+                else neutralise_cell(str(v) if not isinstance(v, str) else v)
+                for v in row
+            ]
+        )
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def table_xlsx(title: str, columns: list[str], rows: list[list[object]]) -> bytes:
+    """A table as an XLSX workbook of one sheet (bold header, numbers kept as numbers)."""
+    import io
+
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None  # noqa: S101 - a new workbook has one sheet
+    import re
+
+    sheet.title = re.sub(r"[\[\]:*?/\\]", " ", title)[:31].strip() or "Données"
+    sheet.append([neutralise_cell(c) for c in columns])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        sheet.append([neutralise_cell(v) for v in row])
+    for index, column in enumerate(columns, start=1):
+        width = max([len(str(column))] + [len(str(r[index - 1])) for r in rows[:200]]) + 2
+        sheet.column_dimensions[sheet.cell(1, index).column_letter].width = min(width, 60)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

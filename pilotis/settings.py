@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "mozilla_django_oidc",
     "huey.contrib.djhuey",
+    "ninja",
     "pilotis.audit",
     "pilotis.referential",
     "pilotis.tenants",
@@ -45,6 +46,9 @@ INSTALLED_APPS = [
     "pilotis.warehouse",
     "pilotis.connectors",
     "pilotis.catalog",
+    "pilotis.metrics",
+    "pilotis.requests",
+    "pilotis.open311",
     "pilotis.demo",
 ]
 

@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from pilotis.metrics.api import api
+
 urlpatterns = [
     path("", include("pilotis.shell.urls")),
     path("", include("pilotis.accounts.urls")),
@@ -8,6 +10,9 @@ urlpatterns = [
     path("t/<str:tenant_code>/administration/", include("pilotis.tenants.urls")),
     path("t/<str:tenant_code>/donnees/catalogue/", include("pilotis.catalog.urls")),
     path("t/<str:tenant_code>/donnees/", include("pilotis.connectors.urls")),
+    path("t/<str:tenant_code>/demandes/", include("pilotis.requests.urls")),
+    path("api/v1/", api.urls),
+    path("open311/v2/<str:tenant_code>/", include("pilotis.open311.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     # Always routed: the OpenID views answer 404 while OIDC is not configured.

@@ -42,7 +42,7 @@ class MappingForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.table = table
         choices = [("", _("— not in this file —")), *((c, c) for c in columns)]
-        for f in canonical_tables()[table].fields:
+        for f in canonical_tables()[table].mappable_fields:
             label = f"{f.title} ({f.name})" + (" *" if f.required else "")
             self.fields[f"field_{f.name}"] = forms.ChoiceField(
                 label=label, choices=choices, required=False
@@ -57,7 +57,7 @@ class MappingForm(forms.Form):
         fields: dict[str, Any] = {}
         if base is not None:
             fields = {name: fm.to_yaml_value() for name, fm in base.fields.items()}
-        for f in canonical_tables()[self.table].fields:
+        for f in canonical_tables()[self.table].mappable_fields:
             column = data.get(f"field_{f.name}")
             spec = fields.get(f.name)
             if column:

@@ -54,7 +54,9 @@ FIELD_OPTIONS = {
     "thousands",
     "referential",
     "postal_code_column",
+    "fallback",
 }
+FALLBACKS = ("row_hash",)
 
 
 @dataclass
@@ -69,6 +71,9 @@ class FieldMap:
     thousands: str | None = None
     referential: str | None = None
     postal_code_column: str | None = None
+    # "row_hash": when the source gives no value, a stable hash of the whole source row (real
+    # Open311 servers return requests without an id; the same row then keeps the same key).
+    fallback: str | None = None
 
     def to_yaml_value(self) -> Any:
         data: dict[str, Any] = {}
@@ -78,7 +83,7 @@ class FieldMap:
             data["value"] = self.value
         if self.values:
             data["values"] = dict(self.values)
-        for name in ("other", "default", "decimal", "thousands", "referential"):
+        for name in ("other", "default", "decimal", "thousands", "referential", "fallback"):
             if getattr(self, name) is not None:
                 data[name] = getattr(self, name)
         if self.postal_code_column:
@@ -135,7 +140,13 @@ class Mapping:
         if not isinstance(raw_fields, dict):
             raise MappingError(_("“fields” must map each field of the table to a source column."))
         fields: dict[str, FieldMap] = {}
+        computed = {f.name for f in schema.fields if f.computed}
         for name, spec in raw_fields.items():
+            if name in computed:
+                raise MappingError(
+                    _("The field “%(field)s” is computed by Pilotis: remove it from the mapping."),
+                    field=name,
+                )
             if name not in schema.field_names:
                 raise MappingError(
                     _("The table “%(table)s” has no field “%(field)s”. Its fields: %(known)s."),
@@ -228,7 +239,11 @@ def _field_map(name: str, spec: Any) -> FieldMap:
         raise MappingError(
             _("Field “%(field)s”: the only referential look-up is “commune”."), field=name
         )
+    fallback = spec.get("fallback")
+    if fallback not in (None, *FALLBACKS):
+        raise MappingError(_("Field “%(field)s”: the only fallback is “row_hash”."), field=name)
     return FieldMap(
+        fallback=fallback,
         column=None if spec.get("column") is None else str(spec["column"]),
         value=spec.get("value"),
         values={str(k): v for k, v in values.items()},
@@ -317,7 +332,7 @@ def propose(
         for item in schema.raw["fields"]
     }
     scored: list[tuple[float, str, str]] = []
-    for f in schema.fields:
+    for f in schema.mappable_fields:
         for column in columns:
             name_score = _similarity(column, synonyms[f.name])
             value_score = _value_score(f.type, f.name, samples.get(column, []))

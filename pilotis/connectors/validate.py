@@ -269,6 +269,8 @@ def build_query(mapping: Mapping, ctx: Context, refs: References, raw_columns: l
         fm = mapping.fields.get(f.name, FieldMap())
         raw = text_expr(fm, schema.missing_values)
         mapped = mapped_expr(f, fm, raw, refs)
+        if fm.fallback == "row_hash":
+            mapped = f"coalesce({mapped}, {row_key(raw_columns)})"
         texts.append(f"{mapped} AS {ident('t__' + f.name)}")
         if fm.referential == "commune" and refs.commune_map:
             texts.append(f"{raw} AS {ident('s__' + f.name)}")
@@ -297,7 +299,11 @@ def build_query(mapping: Mapping, ctx: Context, refs: References, raw_columns: l
     carried = ", ".join(f"raw_input.{ident(c)} AS r__{i}" for i, c in enumerate(raw_columns))
     record = ", ".join(f"{lit(c)}: r__{i}" for i, c in enumerate(raw_columns))
     reasons = "list_filter([" + ", ".join(rule_checks) + "], lambda r: r IS NOT NULL)"
-    fields = ", ".join(ident(f.name) for f in schema.fields)
+    flags = flags_expr(schema)
+    fields = ", ".join(
+        f"{flags} AS {ident(f.name)}" if f.name == "data_flags" and flags else ident(f.name)
+        for f in schema.fields
+    )
     row_hash = (
         "md5(concat_ws(chr(31), "
         + ", ".join(f"coalesce(CAST({_hashable(f)} AS VARCHAR), chr(0))" for f in schema.fields)
@@ -325,6 +331,23 @@ SELECT {fields},
        CASE WHEN len(_e) > 0 THEN to_json({{{record}}}) END AS _record
 FROM checked
 """
+
+
+def row_key(raw_columns: list[str]) -> str:
+    """A stable key for a source row: "h-" and a hash of its values (column order kept)."""
+    values = ", ".join(f"coalesce(raw_input.{ident(c)}, chr(0))" for c in raw_columns)
+    return f"('h-' || left(md5(concat_ws(chr(31), {values})), 20))"
+
+
+def flags_expr(schema: TableSchema) -> str:
+    """The `data_flags` of a row: the names of the schema's data traps it falls into, joined by
+    ';' (NULL when none)."""
+    if not schema.flags or "data_flags" not in schema.field_names:
+        return ""
+    cases = ", ".join(
+        f"CASE WHEN ({rule['when']}) THEN {lit(rule['name'])} END" for rule in schema.flags
+    )
+    return f"nullif(concat_ws(';', {cases}), '')"
 
 
 def _hashable(f: Field) -> str:

@@ -275,7 +275,7 @@ def upload_mapping(request: HttpRequest, access: TenantAccess, token: str) -> Ht
             "rows": preview.rows[:10],
             "confidence": proposal.confidence,
             "unmatched": proposal.unmatched_required,
-            "field_rows": [(f, form[f"field_{f.name}"]) for f in schema.fields],
+            "field_rows": [(f, form[f"field_{f.name}"]) for f in schema.mappable_fields],
         },
         status=400 if form.errors else 200,
     )

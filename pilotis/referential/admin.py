@@ -61,7 +61,7 @@ class OrgUnitAdmin(admin.ModelAdmin):
 
 @admin.register(Theme)
 class ThemeAdmin(admin.ModelAdmin):
-    list_display = ["label", "code", "parent", "tenant"]
+    list_display = ["label", "code", "parent", "target_days", "tenant"]
     list_filter = ["tenant"]
     list_select_related = ["parent", "tenant"]
     search_fields = ["label", "code"]

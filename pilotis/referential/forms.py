@@ -43,7 +43,7 @@ class OrgUnitForm(_TenantRowForm):
 class ThemeForm(_TenantRowForm):
     class Meta:
         model = Theme
-        fields = ["label", "code", "parent"]
+        fields = ["label", "code", "parent", "target_days"]
 
 
 class OrgUnitRenameForm(forms.ModelForm):

@@ -171,6 +171,17 @@ class Theme(models.Model):
         blank=True,
         related_name="children",
     )
+    target_days = models.DecimalField(
+        _("target time to close (days)"),
+        max_digits=6,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_(
+            "Requests of this theme closed within this many days are on time. Empty: the "
+            "default target of the instance (10 days)."
+        ),
+    )
 
     class Meta:
         ordering = ["label"]

@@ -41,6 +41,7 @@ CAPABILITIES: tuple[Capability, ...] = (
             "unhappy "
             "about and when: from the request-management software, forms and Open311 apps."
         ),
+        url_name="requests:index",
     ),
     Capability(
         "stationnement",

@@ -16,7 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 
-from pilotis.tenants.models import Membership, Tenant
+from pilotis.tenants.models import Membership, Tenant, TenantKind
 from pilotis.tenants.roles import ROLE_PERMS, VIA_PARENT_PERMS, Perm, Role
 
 AnyUser = AbstractBaseUser | AnonymousUser
@@ -117,3 +117,16 @@ def tenant_view(perm: Perm) -> Callable[[View], View]:
         return wrapped  # type: ignore[return-value]
 
     return decorator
+
+
+def data_scope(tenant: Tenant) -> tuple[str, ...]:
+    """The tenants whose warehouse tables a page of `tenant` aggregates: its own, and for an
+    intercommunality those of its members that share their data with it."""
+    codes = [tenant.code]
+    if tenant.kind == TenantKind.EPCI:
+        codes += list(
+            tenant.members.filter(shares_with_parent=True)
+            .order_by("code")
+            .values_list("code", flat=True)
+        )
+    return tuple(codes)

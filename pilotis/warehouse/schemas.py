@@ -3,7 +3,11 @@
 The JSON files in `schemas/` are the single definition of a canonical table: its fields, types,
 constraints, primary key and foreign keys. Pilotis extends the standard with a few `pilotis:`
 properties: `pilotis:personal` marks a field (or a whole table) holding personal data,
-`pilotis:title_en` gives the English title. Foreign keys reference the official referential
+`pilotis:title_en` gives the English title, `pilotis:computed` marks a field Pilotis fills itself
+(never mapped from a source) and `pilotis:flags` lists the data traps a load flags in the
+computed field `data_flags` — `{"name", "when"}` with `when` a SQL condition over the typed
+fields: such rows are kept (they count in volumes) but flagged, so indicators can leave them
+out. Foreign keys reference the official referential
 (`referential:commune`) or the tenant's own lists (`tenant:orgunit`, `tenant:theme`).
 """
 
@@ -37,6 +41,7 @@ class Field:
     format: str = "default"
     constraints: dict[str, Any] = field(default_factory=dict)
     personal: bool = False
+    computed: bool = False
 
     @property
     def required(self) -> bool:
@@ -74,6 +79,16 @@ class TableSchema:
         return [f.name for f in self.fields]
 
     @property
+    def mappable_fields(self) -> list[Field]:
+        """The fields a source can feed (not the ones Pilotis computes)."""
+        return [f for f in self.fields if not f.computed]
+
+    @property
+    def flags(self) -> list[dict[str, str]]:
+        """The data traps flagged at load: [{"name", "when"}]."""
+        return list(self.raw.get("pilotis:flags", []))
+
+    @property
     def personal_fields(self) -> list[str]:
         return [f.name for f in self.fields if f.personal]
 
@@ -92,6 +107,7 @@ class TableSchema:
                     format=item.get("format", "default"),
                     constraints=dict(item.get("constraints", {})),
                     personal=bool(item.get("pilotis:personal", False)),
+                    computed=bool(item.get("pilotis:computed", False)),
                 )
             )
         primary_key = data.get("primaryKey", [])

@@ -29,7 +29,8 @@ def test_demo_builds_the_territory_and_is_idempotent(demo_dir, capsys):
     roles = set(Membership.objects.filter(tenant=epci).values_list("role", flat=True))
     assert roles == {"admin", "steward", "analyst", "elected"}
     assert OrgUnit.objects.filter(tenant=saint_malo, kind="direction").count() >= 5
-    assert Theme.objects.filter(tenant=saint_malo).count() == 10
+    # The org chart's ten themes, and « Autres demandes » of the request sources.
+    assert Theme.objects.filter(tenant=saint_malo).count() == 11
     exported = (demo_dir / "demo" / "organigramme" / "organigramme_35288.csv").read_bytes()
     assert (
         b";" in exported and "Propreté".encode("cp1252") in exported

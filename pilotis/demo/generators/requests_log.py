@@ -1,21 +1,36 @@
-"""A citizen-relations log (phone and counter), as the request-management software exports it:
-Windows-1252, `;`, dd/mm/yyyy dates, decimal commas — with the few broken rows real exports
-have (an impossible date, a mistyped status, a commune outside the territory), which the load
-sends to quarantine. Loaded through the connectors, as a configured source."""
+"""The phone, counter and mail log of the citizen-relations software, as it exports it:
+Windows-1252, `;`, dd/mm/yyyy hh:mm local times, decimal commas, one file per commune — with the
+few broken rows real exports have (an impossible date, a status typed by hand, a commune outside
+the territory, a line the export repeated), which the load sends to quarantine. Loaded through
+the connectors, as a configured file source named `gru-accueil`.
+
+The requests themselves come from `requests_common` (shared with the web-form and mobile-app
+sources, so that one request is in exactly one source).
+"""
 
 from __future__ import annotations
 
 import csv
 import random
-from datetime import datetime, timedelta
+import time
+from dataclasses import dataclass
 from pathlib import Path
 
-from pilotis.connectors import pipeline
-from pilotis.connectors.mapping import Mapping
-from pilotis.connectors.models import Source
 from pilotis.demo.framework import DemoGenerator, Territory, register
+from pilotis.demo.generators.requests_common import (
+    CATEGORY,
+    LOG,
+    Dataset,
+    Request,
+    commune_specs,
+    french,
+    generate,
+    load_source,
+    summary,
+)
 from pilotis.tenants.models import Tenant
 
+NAME = "gru-accueil"
 MAPPING_FILE = Path(__file__).resolve().parent.parent / "mappings" / "gru_accueil.yaml"
 HEADER = [
     "N° de demande",
@@ -30,164 +45,146 @@ HEADER = [
     "Longitude",
     "Service traitant",
     "État",
+    "Date de prise en charge",
     "Date de clôture",
+    "Échéance",
+    "Nb réouvertures",
+    "Nom de l'usager",
+    "Téléphone",
+    "Courriel",
 ]
-# theme label → (service code in a large commune, in a small one, [(motif, objet)])
-TOPICS = {
-    "Voirie et déplacements": (
-        "DEP-01",
-        "MAIRIE-02",
-        [
-            ("Nid de poule", "Nid de poule dangereux sur la chaussée"),
-            ("Trottoir abîmé", "Trottoir soulevé par des racines, risque de chute"),
-            ("Signalisation", "Panneau stop arraché au carrefour"),
-        ],
-    ),
-    "Propreté": (
-        "DEP-02",
-        "MAIRIE-02",
-        [
-            ("Dépôt sauvage", "Dépôt sauvage de gravats au bout de la rue"),
-            ("Tags", "Tags sur le mur de l'école"),
-            ("Déjections canines", "Déjections canines sur le trottoir devant la boulangerie"),
-        ],
-    ),
-    "Espaces verts et nature en ville": (
-        "DEP-03",
-        "MAIRIE-02",
-        [
-            ("Tonte", "Herbe haute dans le square, tonte demandée"),
-            ("Arbre dangereux", "Branche cassée au-dessus de l'aire de jeux"),
-        ],
-    ),
-    "Éclairage public": (
-        "DEP-04",
-        "MAIRIE-02",
-        [
-            ("Lampadaire en panne", "Lampadaire éteint depuis une semaine"),
-        ],
-    ),
-    "Tranquillité et bruit": (
-        "DRU-02",
-        "MAIRIE-01",
-        [
-            ("Bruit de voisinage", "Musique forte tard le soir dans l'immeuble"),
-        ],
-    ),
-    "Déchets": (
-        "DEP-02",
-        "MAIRIE-02",
-        [
-            ("Bac non collecté", "Bac jaune non collecté mardi"),
-        ],
-    ),
-    "État civil et citoyenneté": (
-        "DRU-01",
-        "MAIRIE-01",
-        [
-            ("Acte de naissance", "Demande de copie d'acte de naissance"),
-        ],
-    ),
+CHANNEL_LABELS = {"phone": "Téléphone", "counter": "Accueil", "mail": "Courrier"}
+STAGE_LABELS = {"new": "Nouvelle", "in_progress": "En cours", "waiting": "En attente"}
+# One broken row per this many rows of a commune's log (at least one per commune).
+BROKEN_EVERY = 1500
+# The kinds of broken rows, in turn, and the (field, rule) the load rejects each with.
+BROKEN_KINDS = {
+    "date": ("requested_datetime", "type"),
+    "status": ("status", "enum"),
+    "commune": ("commune_insee", "commune"),
+    "repeated": ("service_request_id", "unique"),
 }
-STREETS = [
-    "rue de Dinan",
-    "boulevard Chateaubriand",
-    "avenue Jean Jaurès",
-    "rue de la Paix",
-    "quai Saint-Louis",
-    "place du Marché",
-    "rue des Écoles",
-    "chemin des Courtils",
-]
-CENTRES = {"35288": (48.6493, -2.0257), "35049": (48.6761, -1.8514)}
-STATUSES = ["Clôturée", "Clôturée", "Clôturée", "Résolue", "En cours", "Nouvelle"]
-CHANNELS = ["Téléphone", "Téléphone", "Accueil", "Courrier"]
 
 
-def _rows(tenant: Tenant, rng: random.Random, count: int) -> list[list[str]]:
-    large = (tenant.population or 0) >= 10000
-    lat0, lon0 = CENTRES.get(tenant.code, (48.65, -2.0))
-    start = datetime(2025, 1, 1, 8, 0)
-    rows = []
-    for i in range(1, count + 1):
-        theme = rng.choice(list(TOPICS))
-        service_large, service_small, motifs = TOPICS[theme]
-        motif, objet = rng.choice(motifs)
-        opened = start + timedelta(minutes=rng.randrange(0, 365 * 24 * 60))
-        status = rng.choice(STATUSES)
-        closed = (
-            opened + timedelta(hours=rng.randrange(2, 24 * 20))
-            if status in ("Clôturée", "Résolue")
-            else None
-        )
-        rows.append(
-            [
-                f"{tenant.code}-{i:06d}",
-                opened.strftime("%d/%m/%Y %H:%M"),
-                rng.choice(CHANNELS),
-                theme,
-                motif,
-                objet,
-                tenant.name,
-                f"{rng.randint(1, 80)} {rng.choice(STREETS)}",
-                f"{lat0 + rng.uniform(-0.01, 0.01):.5f}".replace(".", ","),
-                f"{lon0 + rng.uniform(-0.015, 0.015):.5f}".replace(".", ","),
-                service_large if large else service_small,
-                status,
-                closed.strftime("%d/%m/%Y %H:%M") if closed else "",
-            ]
-        )
-    # What real exports contain now and then: each goes to quarantine with its reason.
-    broken = rng.sample(range(len(rows)), k=max(3, count // 200))
-    for n, index in enumerate(broken):
+@dataclass(frozen=True)
+class Broken:
+    """A row of the export that the load must send to quarantine."""
+
+    ident: str
+    kind: str
+
+    @property
+    def reason(self) -> tuple[str, str]:
+        return BROKEN_KINDS[self.kind]
+
+
+def log_id(request: Request, number: int) -> str:
+    return f"{request.commune.code}-{number:06d}"
+
+
+def _decimal(value: float) -> str:
+    return f"{value:.5f}".replace(".", ",")
+
+
+def _row(request: Request, rng: random.Random) -> list[str]:
+    category = CATEGORY[request.category]
+    located = request.topic.located
+    geocoded = located and rng.random() < 0.6
+    if request.status == "closed":
+        state = "Résolue" if rng.random() < 0.2 else "Clôturée"
+    else:
+        state = STAGE_LABELS[request.stage]
+    return [
+        request.ident,
+        french(request.requested),
+        CHANNEL_LABELS[request.channel],
+        category.label,
+        request.topic.motif,
+        request.description,
+        request.commune.name,
+        f"{request.number} {request.street}" if located else "",
+        _decimal(request.lat) if geocoded else "",
+        _decimal(request.lon) if geocoded else "",
+        request.service,
+        state,
+        french(request.first_response),
+        french(request.closed),
+        french(request.expected),
+        str(request.reopened),
+        request.requester_name or "",
+        request.requester_phone or "",
+        request.requester_email or "",
+    ]
+
+
+def log_export(dataset: Dataset, commune: str) -> tuple[list[list[str]], list[Broken]]:
+    """The rows of a commune's log export (header excluded) and the broken ones among them."""
+    rng = random.Random(f"{dataset.seed}:{NAME}:{commune}")  # noqa: S311 - demo data
+    requests = dataset.of(LOG, commune)
+    for number, request in enumerate(requests, start=1):
+        request.ident = log_id(request, number)
+    rows = [_row(request, rng) for request in requests]
+    candidates = [i for i, r in enumerate(requests) if r.trap is None]
+    count = min(len(candidates), max(1, round(len(rows) / BROKEN_EVERY)))
+    chosen = sorted(rng.sample(candidates, k=count))
+    broken: list[Broken] = []
+    repeated: list[int] = []
+    kinds = list(BROKEN_KINDS)
+    for n, index in enumerate(chosen):
+        kind = kinds[n % len(kinds)]
         row = rows[index]
-        if n % 3 == 0:
-            row[1] = "31/02/2025 10:00"  # an impossible date
-        elif n % 3 == 1:
-            row[11] = "Cloturée ?"  # a status typed by hand
+        broken.append(Broken(row[0], kind))
+        if kind == "date":
+            row[1] = "31/02/" + row[1][6:]  # a date that does not exist
+        elif kind == "status":
+            row[11] = "Cloturée ?"  # typed by hand
+        elif kind == "commune":
+            row[6] = "Trifouillis-les-Oies"  # no such commune
         else:
-            row[6] = "Trifouillis-les-Oies"  # not a French commune
-    return rows
+            repeated.append(index)  # the export wrote the line twice
+    for index in reversed(repeated):
+        rows.insert(index + 1, list(rows[index]))
+    return rows, broken
 
 
 @register
 class RequestsLogGenerator(DemoGenerator):
-    name = "gru-accueil"
+    name = NAME
     order = 20
-    sizes = {"35288": 3000, "35049": 600}
+
+    def __init__(self) -> None:
+        self.broken: dict[str, list[Broken]] = {}
+        self.seconds = 0.0
 
     def write(self, territory: Territory) -> list[Path]:
-        rng = territory.rng(self.name)
+        started = time.monotonic()
+        dataset = generate(commune_specs(territory.communes), territory.seed)
         paths = []
         for tenant in territory.communes:
-            if tenant.code not in self.sizes:
-                continue
+            rows, self.broken[tenant.code] = log_export(dataset, tenant.code)
             path = territory.folder / self.name / f"demandes_{tenant.code}.csv"
             with open(path, "w", encoding="cp1252", newline="") as out:
                 writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
                 writer.writerow(HEADER)
-                writer.writerows(_rows(tenant, rng, self.sizes[tenant.code]))
+                writer.writerows(rows)
             paths.append(path)
+        self.seconds = time.monotonic() - started
         return paths
 
     def load(self, territory: Territory, paths: list[Path]) -> str:
+        started = time.monotonic()
         mapping = MAPPING_FILE.read_text(encoding="utf-8")
-        summary = []
+        runs = []
         for path in paths:
             tenant = Tenant.objects.get(code=path.stem.removeprefix("demandes_"))
-            source, _ = Source.objects.update_or_create(
-                tenant=tenant,
-                name="gru-accueil",
-                defaults={
-                    "title": "Logiciel de relation usagers (téléphone, accueil)",
-                    "kind": "file",
-                    "config": {"path": str(path)},
-                    "mapping": mapping,
-                },
+            runs.append(
+                load_source(
+                    tenant,
+                    self.name,
+                    "Logiciel de relation usagers (téléphone, accueil, courrier)",
+                    "file",
+                    {"path": str(path)},
+                    mapping,
+                )
             )
-            Mapping.from_yaml(mapping)
-            run = pipeline.run_source(source)
-            summary.append(
-                f"{tenant.name} {run.rows_loaded} demandes, {run.rows_quarantined} en quarantaine"
-            )
-        return " ; ".join(summary)
+        return summary(runs, self.seconds, time.monotonic() - started)

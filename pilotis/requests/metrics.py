@@ -1,0 +1,192 @@
+"""The indicators of citizen requests, declared in the metrics registry (pilotis.metrics): what
+`pilotis kpi`, the JSON API and the dashboards ask for by name."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict
+from typing import Any
+
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+
+from pilotis.metrics.registry import Metric, Query, register
+from pilotis.requests import indicators, repeats
+from pilotis.requests.data import DIMENSIONS, Database, Period, Scope, connect
+
+DOMAIN = "requests"
+
+
+def scope_of(query: Query) -> Scope:
+    return Scope(query.tenant_codes, **query.filters)
+
+
+def targets_for(tenant_codes: tuple[str, ...]) -> dict[str, float]:
+    """Target days to close per category (theme code), from the tenants' themes; the tenant's
+    own value wins over a member's for the same code."""
+    from pilotis.referential.models import Theme
+
+    targets: dict[str, float] = {}
+    themes = Theme.objects.filter(tenant__code__in=tenant_codes, target_days__isnull=False)
+    order = {code: i for i, code in enumerate(tenant_codes)}
+    for theme in sorted(themes.select_related("tenant"), key=lambda t: -order[t.tenant.code]):
+        targets[theme.code] = float(theme.target_days or 0)
+    return targets
+
+
+def _rows(breakdown: indicators.Breakdown[Any], value: str) -> list[dict[str, Any]]:
+    """Registry rows from a breakdown: `value` names the figure; the rest travels as extras."""
+    out = []
+    for i, item in enumerate([breakdown.total, *breakdown.groups]):
+        data = asdict(item)
+        key = data.pop("key", None)
+        out.append({"key": key, "total": i == 0, "value": data.pop(value), **data})
+    return out
+
+
+def _metric(
+    slug: str,
+    label: Any,
+    description: Any,
+    unit: str,
+    compute: Callable[[Database, Query, Period], list[dict[str, Any]]],
+    *,
+    dimensions: tuple[str, ...] = DIMENSIONS,
+    higher_is_better: bool | None = None,
+) -> None:
+    def run(query: Query) -> list[dict[str, Any]]:
+        db = connect(scope_of(query))
+        try:
+            return compute(db, query, Period(query.start, query.end))
+        finally:
+            db.con.close()
+
+    register(
+        Metric(
+            slug=f"{DOMAIN}.{slug}",
+            domain=DOMAIN,
+            label=label,
+            description=description,
+            unit=unit,
+            dimensions=dimensions,
+            compute=run,
+            higher_is_better=higher_is_better,
+        )
+    )
+
+
+_metric(
+    "volume",
+    _("Requests"),
+    _("Requests made in the period."),
+    "count",
+    lambda db, q, p: _rows(indicators.volume(db, p, q.by), "requests"),
+)
+_metric(
+    "trend",
+    _("Change on the previous period"),
+    _(
+        "Requests made in the period against the period of the same length just before (and the "
+        "same days a year before, in `vs_year_before`)."
+    ),
+    "ratio",
+    lambda db, q, p: _rows(indicators.trend(db, p, q.by), "vs_previous"),
+)
+_metric(
+    "backlog",
+    _("Open requests at the end of the period"),
+    _("Requests still open at the end of the period's last day, whenever made."),
+    "count",
+    lambda db, q, p: _rows(indicators.backlog(db, p, q.by), "at_end"),
+    higher_is_better=False,
+)
+_metric(
+    "close_median",
+    _("Median time to close"),
+    _(
+        "Half of the requests made in the period are closed within this many days "
+        "(Kaplan–Meier estimate, counting the requests still open)."
+    ),
+    "days",
+    lambda db, q, p: _rows(indicators.time_to_close(db, p, q.as_of, q.by), "median_days"),
+    dimensions=("category", "service", "channel", "commune_insee"),
+    higher_is_better=False,
+)
+_metric(
+    "close_p90",
+    _("Time to close 90 % of requests"),
+    _(
+        "Nine requests in ten made in the period are closed within this many days "
+        "(Kaplan–Meier estimate, counting the requests still open)."
+    ),
+    "days",
+    lambda db, q, p: _rows(indicators.time_to_close(db, p, q.as_of, q.by), "p90_days"),
+    dimensions=("category", "service", "channel", "commune_insee"),
+    higher_is_better=False,
+)
+_metric(
+    "on_time_rate",
+    _("Handled on time"),
+    _(
+        "Requests closed within the target of their category ÷ (requests closed + requests "
+        "still open past their target). Targets are set per theme in “Services and themes”."
+    ),
+    "ratio",
+    lambda db, q, p: _rows(
+        indicators.on_time(db, p, q.as_of, targets_for(q.tenant_codes), by=q.by), "rate"
+    ),
+    dimensions=("category", "service", "channel", "commune_insee"),
+    higher_is_better=True,
+)
+_metric(
+    "backlog_age",
+    _("Open requests by age"),
+    _("Requests open now, whenever made: under 48 hours, 48 hours to 10 days, over 10 days."),
+    "count",
+    lambda db, q, p: _rows(indicators.backlog_by_age(db, q.as_of, q.by), "open"),
+    higher_is_better=False,
+)
+_metric(
+    "first_response",
+    _("Median time to first response"),
+    _("Days from the request to the first answer, where the source records it."),
+    "days",
+    lambda db, q, p: _rows(indicators.first_response(db, p, q.by), "median_days"),
+    higher_is_better=False,
+)
+_metric(
+    "reopened_share",
+    _("Reopened requests"),
+    _("Share of the requests reopened after a closure, among those whose source says it."),
+    "ratio",
+    lambda db, q, p: _rows(indicators.reopened(db, p, q.by), "share"),
+    higher_is_better=False,
+)
+
+
+def _repeat_rows(db: Database, query: Query, period: Period) -> list[dict[str, Any]]:
+    found = repeats.repeats(db, period)
+    rows = []
+    for i, item in enumerate([found.total, *found.groups]):
+        data = asdict(item)
+        key = data.pop("key", None)
+        rows.append({"key": key, "total": i == 0, "value": data.pop("share"), **data})
+    return rows if query.by == "category" else rows[:1]
+
+
+_metric(
+    "repeats_share",
+    _("Repeat requests"),
+    format_lazy(
+        _(
+            "Share of the requests of the period made about the same category within "
+            "{metres} metres and {days} days of an earlier one."
+        ),
+        metres=int(repeats.DEFAULT_RADIUS_M),
+        days=int(repeats.DEFAULT_WINDOW_DAYS),
+    ),
+    "ratio",
+    _repeat_rows,
+    dimensions=("category",),
+    higher_is_better=False,
+)
