@@ -17,6 +17,8 @@ OPTIONS: dict[str, str] = {
     "DATABASE_URL": "Metadata database, e.g. postgres://user@host:5432/pilotis. Default SQLite",
     "PILOTIS_WAREHOUSE_DIR": "Folder (or later s3:// URL) of the Delta warehouse. Default var/warehouse",
     "PILOTIS_LOAD_MEMORY_LIMIT": "Memory one load may use before spilling to disk (DuckDB size). Default 1GB",
+    "PILOTIS_REPEAT_RADIUS_M": "Repeat requests: same category within this many metres. Default 50",
+    "PILOTIS_REPEAT_WINDOW_DAYS": "Repeat requests: same category within this many days. Default 7",
     "PILOTIS_LOGIN_MAX_FAILURES": "Failed logins allowed per account within the window. Default 5",
     "PILOTIS_LOGIN_FAILURE_WINDOW": "Login throttling window, in seconds. Default 900",
     "PILOTIS_OIDC_DISCOVERY_URL": "OpenID Connect discovery URL (ProConnect's, or another)",

@@ -100,6 +100,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 WAREHOUSE_DIR = Path(env_str("PILOTIS_WAREHOUSE_DIR", str(VAR_DIR / "warehouse")))
 # Memory DuckDB may use during one load before it spills to disk (var/staging).
 LOAD_MEMORY_LIMIT = env_str("PILOTIS_LOAD_MEMORY_LIMIT", "1GB")
+# Repeat requests: the same category within this many metres and days of an earlier one.
+REPEAT_RADIUS_M = float(env_str("PILOTIS_REPEAT_RADIUS_M", "50"))
+REPEAT_WINDOW_DAYS = float(env_str("PILOTIS_REPEAT_WINDOW_DAYS", "7"))
 
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",

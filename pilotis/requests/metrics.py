@@ -7,11 +7,13 @@ from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
 
+from django.conf import settings
+from django.utils.functional import lazy
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from pilotis.metrics.registry import Metric, Query, register
-from pilotis.requests import indicators, repeats
+from pilotis.requests import indicators, repeats, rising, seasonality, topics
 from pilotis.requests.data import DIMENSIONS, Database, Period, Scope, connect
 
 DOMAIN = "requests"
@@ -164,8 +166,14 @@ _metric(
 )
 
 
+def repeat_settings() -> tuple[float, float]:
+    """The repeat radius (metres) and window (days) of the instance (PILOTIS_REPEAT_*)."""
+    return float(settings.REPEAT_RADIUS_M), float(settings.REPEAT_WINDOW_DAYS)
+
+
 def _repeat_rows(db: Database, query: Query, period: Period) -> list[dict[str, Any]]:
-    found = repeats.repeats(db, period)
+    radius, window = repeat_settings()
+    found = repeats.repeats(db, period, radius_m=radius, window_days=window)
     rows = []
     for i, item in enumerate([found.total, *found.groups]):
         data = asdict(item)
@@ -182,11 +190,188 @@ _metric(
             "Share of the requests of the period made about the same category within "
             "{metres} metres and {days} days of an earlier one."
         ),
-        metres=int(repeats.DEFAULT_RADIUS_M),
-        days=int(repeats.DEFAULT_WINDOW_DAYS),
+        metres=lazy(lambda: f"{repeat_settings()[0]:g}", str)(),
+        days=lazy(lambda: f"{repeat_settings()[1]:g}", str)(),
     ),
     "ratio",
     _repeat_rows,
     dimensions=("category",),
     higher_is_better=False,
+)
+
+
+# --- time series, rises, seasons, subjects -----------------------------------------------------
+
+
+def _series_rows(db: Database, query: Query, period: Period) -> list[dict[str, Any]]:
+    grain = query.by or "month"
+    points = indicators.volume_series(db, period, grain)
+    total = sum(p.value for p in points)
+    return [{"key": None, "total": True, "value": total}] + [
+        {"key": p.bucket, "total": False, "value": p.value} for p in points
+    ]
+
+
+_metric(
+    "volume_series",
+    _("Requests over time"),
+    _(
+        "Requests made in each day, week (from Monday), month or year of the period (`by`; "
+        "month by default), zeros included; the first row is the whole period."
+    ),
+    "count",
+    _series_rows,
+    dimensions=indicators.GRAINS,
+)
+
+
+def _rise_rows(rises: list[rising.Rise]) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    for rise in rises:
+        data = asdict(rise)
+        key = data.pop("key")
+        rows.append({"key": key, "total": False, "value": data.pop("ratio"), **data})
+    return rows
+
+
+def _rising_rows(db: Database, query: Query, period: Period) -> list[dict[str, Any]]:
+    found = rising.rising_categories(db, period)
+    significant = sum(1 for r in found if r.significant)
+    return [{"key": None, "total": True, "value": significant}, *_rise_rows(found)]
+
+
+_metric(
+    "rising",
+    _("What is rising"),
+    _(
+        "Each category's requests against the period of the same length just before (`value`: "
+        "ratio of the counts, scaled to the lengths); `significant` when the rise is too large "
+        "to be chance (binomial test, Benjamini–Hochberg). The first row counts the significant "
+        "rises."
+    ),
+    "ratio",
+    _rising_rows,
+    dimensions=("category",),
+)
+
+
+def _rising_terms_rows(db: Database, query: Query, period: Period) -> list[dict[str, Any]]:
+    found = rising.rising_terms(db, period)
+    return [{"key": None, "total": True, "value": len(found)}, *_rise_rows(found)]
+
+
+_metric(
+    "rising_terms",
+    _("Words on the rise"),
+    _(
+        "Words and pairs of words of the descriptions used significantly more than in the period "
+        "of the same length just before (`value`: ratio of the counts). The first row counts them."
+    ),
+    "ratio",
+    _rising_terms_rows,
+    dimensions=(),
+)
+
+
+def _season_rows(db: Database, query: Query, period: Period) -> list[dict[str, Any]]:
+    def row(key: str | None, found: seasonality.Seasonality | None) -> dict[str, Any]:
+        if found is None:
+            return {"key": key, "total": key is None, "value": None}
+        return {
+            "key": key,
+            "total": key is None,
+            "value": found.amplitude_pct,
+            "peak_months": found.peak_months,
+            "monthly_index_pct": found.monthly_index_pct,
+            "p_value": found.p_value,
+            "significant": found.significant,
+            "strength": found.strength,
+            "months": len(found.months),
+        }
+
+    rows = [row(None, seasonality.decompose(db, end=period.end))]
+    if query.by == "category":
+        profiles = seasonality.seasonal_profiles(db, end=period.end)
+        rows += [row(code, found) for code, found in profiles.items()]
+    return rows
+
+
+_metric(
+    "seasonality",
+    _("Seasons"),
+    _(
+        "STL decomposition of the monthly requests up to the end of the period (at least two "
+        "years): `value` is the highest monthly index — how much more than in an average month — "
+        "with the peak months, when the season is significant (F-test, 5 %)."
+    ),
+    "percent",
+    _season_rows,
+    dimensions=("category",),
+)
+
+
+def _anomaly_rows(db: Database, query: Query, period: Period) -> list[dict[str, Any]]:
+    found = seasonality.anomalies(db, end=period.end, since=period.start)
+    rows: list[dict[str, Any]] = [{"key": None, "total": True, "value": len(found)}]
+    for anomaly in found:
+        data = asdict(anomaly)
+        key = data.pop("week_start")
+        rows.append({"key": key, "total": False, "value": data.pop("observed"), **data})
+    return rows
+
+
+_metric(
+    "exceptional_weeks",
+    _("Exceptional weeks"),
+    _(
+        "Weeks of the period with far more requests than expected from the neighbouring weeks "
+        "and the season (robust z-score above 3.5); the first row counts them."
+    ),
+    "count",
+    _anomaly_rows,
+    dimensions=(),
+)
+
+
+def _topic_rows(db: Database, query: Query, period: Period) -> list[dict[str, Any]]:
+    try:
+        model = topics.train(db)
+    except topics.NotEnoughData:
+        return [{"key": None, "total": True, "value": None}]
+    report = model.report
+    rows: list[dict[str, Any]] = [
+        {
+            "key": None,
+            "total": True,
+            "value": report.accuracy,
+            "macro_f1": report.macro_f1,
+            "held_out": report.n_test,
+        }
+    ]
+    for code in report.classes:
+        score = report.per_class[code]
+        rows.append(
+            {
+                "key": code,
+                "total": False,
+                "value": score.recall,
+                "precision": score.precision,
+                "held_out": score.support,
+                "key_terms": report.key_terms.get(code, []),
+            }
+        )
+    return rows
+
+
+_metric(
+    "topics",
+    _("Subjects recognised from the text"),
+    _(
+        "A French text classifier trained on the categorised requests: share of held-out "
+        "requests whose category it recognises (first row), then per category its recall, "
+        "precision and key terms."
+    ),
+    "ratio",
+    _topic_rows,
+    dimensions=("category",),
 )

@@ -409,7 +409,12 @@ def _seasons_sentence(profile: dict[str, Any], peaks: list[Any], labels: Labels)
         (
             (code, s)
             for code, s in profile.items()
-            if s is not None and s.amplitude_pct is not None and s.amplitude_pct >= 15
+            # Peak months are only named for a season the F-test finds real.
+            if s is not None
+            and s.significant
+            and s.peak_months
+            and s.amplitude_pct is not None
+            and s.amplitude_pct >= 15
         ),
         key=lambda item: -item[1].amplitude_pct,
     )[:2]
@@ -427,7 +432,10 @@ def _seasons_sentence(profile: dict[str, Any], peaks: list[Any], labels: Labels)
     text = (
         (_("; ").join(parts) + ".")
         if parts
-        else _("No category shows a marked season (less than 15 %% above average).")
+        else _(
+            "No category shows a marked season (15 %% above average or more, and too regular "
+            "to be chance)."
+        )
     )
     if peaks:
         worst = max(peaks, key=lambda a: a.observed / max(a.expected, 1))

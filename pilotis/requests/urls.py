@@ -1,4 +1,4 @@
-from django.urls import path, re_path
+from django.urls import path
 
 from pilotis.requests import views
 
@@ -6,5 +6,7 @@ app_name = "requests"
 
 urlpatterns = [
     path("", views.index, name="index"),
-    re_path(r"^export/(?P<chart>[a-z-]+)\.(?P<fmt>csv|xlsx)$", views.export, name="export"),
+    # One route per format, so that a format is never a free parameter.
+    path("export/<slug:chart>.csv", views.export, {"fmt": "csv"}, name="export-csv"),
+    path("export/<slug:chart>.xlsx", views.export, {"fmt": "xlsx"}, name="export-xlsx"),
 ]

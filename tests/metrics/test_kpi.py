@@ -49,7 +49,7 @@ def test_the_cli_lists_indicators_and_explains_mistakes(saint_malo):  # noqa: F8
         assert slug in listing
     with pytest.raises(CommandError) as error:
         kpi("35288", "requests.nothing")
-    assert "Indicateur inconnu" in str(error.value) and "Unknown indicator" in str(error.value)
+    assert "inconnu" in str(error.value) and "Unknown indicator" in str(error.value)
     with pytest.raises(CommandError) as error:
         kpi("35288", "requests.volume", "--by", "colour")
     assert "colour" in str(error.value)
@@ -105,3 +105,57 @@ def test_the_api_is_described_in_openapi_and_guarded(client, saint_malo):  # noq
     client.force_login(stranger)
     assert client.get("/api/v1/tenants/35049/metrics/requests.nothing").json()["code"] == 404
     assert client.get("/api/v1/tenants/35049/metrics/requests.volume?by=x").status_code == 400
+
+
+@pytest.mark.django_db
+def test_the_volume_series_counts_each_month_of_the_period(saint_malo, frame):  # noqa: F811
+    from tests.requests.conftest import PARIS
+
+    result = json.loads(kpi("35288", "requests.volume_series", *DATES, "--json"))
+    rows = in_period(frame)
+    months = rows["requested_datetime"].dt.tz_convert(PARIS).dt.strftime("%Y-%m-01")
+    expected = months.value_counts()
+    buckets = {r["key"]: r["value"] for r in result["rows"] if not r["total"]}
+    assert result["rows"][0]["value"] == len(rows)
+    assert len(buckets) == 13  # 16 March 2024 … 15 March 2025 touches thirteen months
+    for month, value in buckets.items():
+        assert value == expected.get(month, 0), month
+    weeks = json.loads(kpi("35288", "requests.volume_series", "--by", "week", *DATES, "--json"))
+    assert sum(r["value"] for r in weeks["rows"][1:]) == len(rows)
+
+
+@pytest.mark.django_db
+def test_rises_seasons_weeks_and_subjects_come_out_of_the_cli(saint_malo, frame):  # noqa: F811
+    from pilotis.requests import rising
+    from pilotis.requests.data import Scope, connect
+
+    rises = json.loads(kpi("35288", "requests.rising", *DATES, "--json"))["rows"]
+    db = connect(Scope(("35288",)))
+    direct = rising.rising_categories(db, PERIOD)
+    assert [r["key"] for r in rises[1:]] == [r.key for r in direct]
+    assert rises[0]["value"] == sum(r.significant for r in direct)
+    current = in_period(frame)["category"].value_counts()
+    for row in rises[1:]:
+        assert row["current"] == current.get(row["key"], 0)
+    seasons = json.loads(kpi("35288", "requests.seasonality", *DATES, "--json"))["rows"]
+    assert seasons[0]["total"] and "value" in seasons[0]
+    weeks = json.loads(kpi("35288", "requests.exceptional_weeks", *DATES, "--json"))["rows"]
+    assert weeks[0]["value"] == len(weeks) - 1
+    subjects = json.loads(kpi("35288", "requests.topics", "--json"))["rows"]
+    total = subjects[0]
+    assert total["value"] is None or 0 <= total["value"] <= 1
+
+
+@pytest.mark.django_db
+def test_the_repeat_radius_and_window_are_settings(saint_malo, settings):  # noqa: F811
+    settings.REPEAT_RADIUS_M = 500
+    settings.REPEAT_WINDOW_DAYS = 30
+    wide = json.loads(kpi("35288", "requests.repeats_share", *DATES, "--json"))["rows"][0]
+    settings.REPEAT_RADIUS_M = 1
+    settings.REPEAT_WINDOW_DAYS = 0.01
+    narrow = json.loads(kpi("35288", "requests.repeats_share", *DATES, "--json"))["rows"][0]
+    assert wide["value"] > narrow["value"]
+    description = next(
+        m for m in registry.all_metrics("requests") if m.slug.endswith("repeats_share")
+    )
+    assert "1 m" in str(description.description) or "1 metres" in str(description.description)

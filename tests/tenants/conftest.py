@@ -11,13 +11,21 @@ SOURCE_MAPPING = (
 )
 
 
-def tenant_objects(tenant_code: str) -> dict[str, str]:
-    """URL parameters naming the objects `world` creates in each tenant."""
+def tenant_objects(tenant_code: str, route: str = "") -> dict[str, str]:
+    """URL parameters naming the objects `world` creates in each tenant (the Open311 server's
+    tokens are its own: UUIDs given when a request is posted)."""
+    if route.startswith("open311/"):
+        return {
+            "<str:service_code>": "voirie",
+            "<str:service_request_id>": f"{tenant_code}-1",
+            "<str:token>": str(uuid.uuid5(uuid.NAMESPACE_DNS, tenant_code)),
+        }
     return {
         "<str:source_name>": "gru",
         "<uuid:load_id>": str(uuid.uuid5(uuid.NAMESPACE_URL, tenant_code)),
         "<str:token>": UPLOAD_TOKEN,
         "<slug:slug>": "requests",
+        "<slug:chart>": "volume",
         "<int:record_id>": str(int(tenant_code) * 10),
     }
 
@@ -53,6 +61,37 @@ def _tenant_data(tenant, var_dir) -> None:
     upload.mkdir(parents=True)
     (upload / "export.csv").write_text("id;s;d\n1;open;01/01/2026\n", encoding="utf-8")
     (upload / ".table").write_text("requests", encoding="utf-8")
+    _open311_objects(tenant)
+
+
+def _open311_objects(tenant) -> None:
+    """A theme (an Open311 service), one request in the warehouse and the token it was given."""
+    from datetime import UTC, datetime
+
+    import pandas as pd
+
+    from pilotis.open311.models import Submission
+    from pilotis.referential.models import Theme
+    from tests.requests.test_page import write_requests
+
+    objects = tenant_objects(tenant.code, "open311/")
+    Theme.objects.create(tenant=tenant, code=objects["<str:service_code>"], label="Voirie")
+    request_id = objects["<str:service_request_id>"]
+    frame = pd.DataFrame(
+        {
+            "service_request_id": [request_id],
+            "status": ["open"],
+            "category": ["voirie"],
+            "requested_datetime": [datetime(2026, 11, 2, 9, 30, tzinfo=UTC)],
+        }
+    )
+    write_requests(tenant.code, frame)
+    Submission.objects.create(
+        tenant=tenant,
+        token=uuid.UUID(objects["<str:token>"]),
+        service_request_id=request_id,
+        service_code="voirie",
+    )
 
 
 @pytest.fixture

@@ -31,7 +31,7 @@ def _url(route: str, tenant_code: str, membership_id: int) -> str:
         "<int:membership_id>", str(membership_id)
     )
     # Objects the `world` fixture creates in every tenant, under the same names.
-    for parameter, value in tenant_objects(tenant_code).items():
+    for parameter, value in tenant_objects(tenant_code, route).items():
         path = path.replace(parameter, value)
     assert "<" not in path, f"add a value for the parameters of {route}"
     return "/" + path
