@@ -26,7 +26,7 @@ from pilotis.warehouse.schemas import (
     Field,
     TableSchema,
 )
-from pilotis.warehouse.storage import DUCKDB_TYPES, ident
+from pilotis.warehouse.storage import DUCKDB_TYPES, ident, lit
 
 DEFAULT_DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y/%m/%d", "%d/%m/%y"]
 DEFAULT_NAIVE_DATETIME_FORMATS = [
@@ -53,17 +53,6 @@ TRUE_WORDS = ("true", "1", "oui", "vrai", "yes", "o", "y", "x")
 FALSE_WORDS = ("false", "0", "non", "faux", "no", "n")
 EMAIL_PATTERN = r"[^@\s]+@[^@\s]+\.[^@\s]+"
 URI_PATTERN = r"[a-zA-Z][a-zA-Z0-9+.-]*:\S+"
-
-
-def lit(value: object) -> str:
-    """A SQL literal: NULL, a number, or a quoted string."""
-    if value is None:
-        return "NULL"
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, int | float):
-        return repr(value)
-    return "'" + str(value).replace("'", "''") + "'"
 
 
 def str_list(values: list[str]) -> str:

@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 import duckdb
 from django.utils.translation import gettext as _
 
+from pilotis.connectors.open311 import SPEC_FIELDS
 from pilotis.open311.errors import Open311Error
 from pilotis.open311.models import ServiceInfo, Submission
 from pilotis.open311.privacy import redact
@@ -38,25 +39,7 @@ MAX_WINDOW = timedelta(days=90)
 MAX_PAGE_SIZE = 1000
 STATUSES = ("open", "closed")
 # The fields of a GeoReport v2 request, in the spec's order.
-FIELDS = (
-    "service_request_id",
-    "status",
-    "status_notes",
-    "service_name",
-    "service_code",
-    "description",
-    "agency_responsible",
-    "service_notice",
-    "requested_datetime",
-    "updated_datetime",
-    "expected_datetime",
-    "address",
-    "address_id",
-    "zipcode",
-    "lat",
-    "long",
-    "media_url",
-)
+FIELDS = SPEC_FIELDS
 # Read from the warehouse (never requester_*): the published code is the theme when there is one.
 COLUMNS = {
     "service_request_id": "service_request_id",

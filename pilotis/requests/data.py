@@ -22,26 +22,13 @@ from typing import Any, Protocol
 import duckdb
 
 from pilotis.warehouse import storage
-from pilotis.warehouse.storage import ident
+from pilotis.warehouse.storage import ident, lit
 
 VIEW = "requests"
 TIMEZONE = "Europe/Paris"
 # Data traps: rows carrying one of these flags are counted in volumes but kept out of delays.
 DELAY_EXCLUDING_FLAGS = ("closed_before_requested", "closed_instantly")
 DIMENSIONS = ("category", "service", "channel", "commune_insee", "status")
-
-
-def lit(value: object) -> str:
-    """A SQL literal both engines read: NULL, a number, a date or a quoted string."""
-    if value is None:
-        return "NULL"
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, int | float):
-        return repr(value)
-    if isinstance(value, date):
-        return f"DATE '{value.isoformat()}'"
-    return "'" + str(value).replace("'", "''") + "'"
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ always says which load (or rollback) produced it.
 
 from __future__ import annotations
 
+import datetime
 import shutil
 from pathlib import Path
 from typing import Any
@@ -149,6 +150,20 @@ def register(
     con.register(f"{name}__empty", empty)
     con.execute(f"CREATE OR REPLACE VIEW {ident(name)} AS SELECT * FROM {ident(name + '__empty')}")
     return found
+
+
+def lit(value: object) -> str:
+    """A SQL literal DuckDB and PostgreSQL both read: NULL, a boolean, a number, a date or a
+    quoted string."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
+        return f"DATE '{value.isoformat()}'"
+    return "'" + str(value).replace("'", "''") + "'"
 
 
 def ident(name: str) -> str:
