@@ -334,9 +334,8 @@ _metric(
 
 
 def _topic_rows(db: Database, query: Query, period: Period) -> list[dict[str, Any]]:
-    try:
-        model = topics.train(db)
-    except topics.NotEnoughData:
+    model = topics.trained(query.tenant_codes)
+    if model is None:
         return [{"key": None, "total": True, "value": None}]
     report = model.report
     rows: list[dict[str, Any]] = [

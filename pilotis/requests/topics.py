@@ -504,6 +504,29 @@ def cache_path(
     return Path(settings.VAR_DIR) / "models" / "topics" / f"v{FORMAT}-{digest}.joblib"
 
 
+def trained(tenant_codes: Sequence[str]) -> TopicModel | None:
+    """The model of these tenants' requests as they are now (all of them, whatever a page
+    filters): trained once per version of their tables and kept on disk; None when there are
+    too few categorised descriptions to learn from."""
+    from pilotis.requests.data import Scope, connect
+    from pilotis.warehouse import storage
+
+    codes = tuple(tenant_codes)
+    versions = ",".join(f"{c}:{storage.current_version(c, 'requests')}" for c in codes)
+    path = cache_path(codes, hashlib.sha256(versions.encode()).hexdigest()[:16])
+    model = load(path)
+    if model is None:
+        db = connect(Scope(codes))
+        try:
+            model = train(db)
+        except NotEnoughData:
+            return None
+        finally:
+            db.con.close()
+        save(model, path)
+    return model
+
+
 def save(model: TopicModel, path: Path) -> None:
     """Write the model (its vocabulary, coefficients and report; no description) to `path`."""
     path.parent.mkdir(parents=True, exist_ok=True)

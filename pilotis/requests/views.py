@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET
 from pilotis.exports import table_csv, table_xlsx
 from pilotis.referential.models import Commune, OrgUnit, Theme
 from pilotis.requests import page, topics
-from pilotis.requests.data import Database, Period, Scope
+from pilotis.requests.data import Period, Scope
 from pilotis.requests.forms import FiltersForm
 from pilotis.requests.metrics import targets_for
 from pilotis.tenants.access import TenantAccess, data_scope, tenant_view
@@ -45,23 +45,6 @@ def labels_for(codes: tuple[str, ...]) -> page.Labels:
 
 def _versions(codes: tuple[str, ...]) -> str:
     return ",".join(f"{c}:{storage.current_version(c, 'requests')}" for c in codes)
-
-
-def _topic_cache(codes: tuple[str, ...], versions: str) -> Any:
-    """Train the subject classifier once per version of the data, and keep it on disk."""
-
-    def get(db: Database) -> topics.TopicModel | None:
-        path = topics.cache_path(codes, hashlib.sha256(versions.encode()).hexdigest()[:16])
-        model = topics.load(path)
-        if model is None:
-            try:
-                model = topics.train(db)
-            except topics.NotEnoughData:
-                return None
-            topics.save(model, path)
-        return model
-
-    return get
 
 
 def _page(access: TenantAccess, request: HttpRequest) -> tuple[FiltersForm, Any, str]:
@@ -107,7 +90,7 @@ def _page(access: TenantAccess, request: HttpRequest) -> tuple[FiltersForm, Any,
             period=period,
             as_of=as_of,
             targets=targets_for(codes),
-            topic_cache=_topic_cache(codes, versions),
+            topic_cache=lambda _db: topics.trained(codes),
         )
         cache.set(key, built or "empty", CACHE_SECONDS)
     if built == "empty":
