@@ -42,6 +42,8 @@ from pilotis.requests.data import Database, Period
 ALPHA = 0.05
 MIN_RATIO = 1.2
 MIN_INCREASE = 10
+# A word used at most this many times as often as a phrase holding it rises through the phrase.
+PHRASE_SHARE = 1.25
 
 
 @dataclass
@@ -61,8 +63,8 @@ class Rise:
 
 
 def _check(period: Period, reference: Period) -> None:
-    if reference.start <= period.end and period.start <= reference.end:
-        raise ValueError("the reference period overlaps the current one")
+    if reference.end >= period.start:
+        raise ValueError("the reference period must end before the current one starts")
 
 
 def compare_counts(
@@ -167,9 +169,9 @@ def rising_terms(
     """The terms (unigrams and bigrams) of descriptions whose use rises significantly.
 
     Only significant rises are returned (the candidates are thousands), largest change first, at
-    most `top`; a term whose words all belong to a term listed before is skipped ("nid de poule"
-    makes "poule" redundant). The BH correction runs over every term tested (used in at least
-    `min_count` requests over both periods)."""
+    most `top`; a word that rises mostly inside a rising phrase is left to the phrase, and a term
+    whose words all belong to a term listed before is skipped. The BH correction runs over every
+    term tested (used in at least `min_count` requests over both periods)."""
     reference = reference or period.previous()
     _check(period, reference)
     rows = db.rows(
@@ -208,11 +210,21 @@ def rising_terms(
         alpha=alpha,
     )
     candidates = sorted((r for r in rises if r.significant), key=_order)
+    # A word that rises mostly inside a rising phrase ("frelon" in "frelon asiatique") says
+    # less than the phrase: drop it, whatever its rank (its own rise is at least the phrase's).
+    by_key = {r.key: r for r in candidates}
+    inside = {
+        word
+        for r in candidates
+        if " " in r.key
+        for word in r.key.split()
+        if word in by_key and by_key[word].current <= PHRASE_SHARE * r.current
+    }
     picked: list[Rise] = []
     covered: set[str] = set()
     for rise in candidates:
         words = set(rise.key.split())
-        if words <= covered:
+        if rise.key in inside or words <= covered:
             continue
         picked.append(rise)
         covered |= words

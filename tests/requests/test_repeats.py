@@ -69,9 +69,7 @@ def brute_force(frame: pd.DataFrame, period: Period, radius_m: float, window_day
     rows = frame[frame["requested_datetime"] < end].reset_index(drop=True)
     requested = rows["requested_datetime"]
     in_period = (requested >= start).to_numpy()
-    located = (
-        rows["lat"].notna() & rows["long"].notna() & rows["category"].notna()
-    ).to_numpy()
+    located = (rows["lat"].notna() & rows["long"].notna() & rows["category"].notna()).to_numpy()
     ts = ((requested - EPOCH).dt.total_seconds()).to_numpy()
     ids = rows["service_request_id"].astype(str).to_numpy()
     lat = rows["lat"].astype(float).to_numpy()
@@ -166,9 +164,7 @@ def check_against_reference(db, frame, period, radius_m=50.0, window_days=7.0):
     assert result.groups == expected.groups
     # The clusters: the same ones (compared as sorted lists: ties in size, category and first
     # request may come in any order), listed largest first, then by category and first request.
-    assert sorted(map(cluster_key, result.clusters)) == sorted(
-        map(cluster_key, expected.clusters)
-    )
+    assert sorted(map(cluster_key, result.clusters)) == sorted(map(cluster_key, expected.clusters))
     order = [(-c.requests, c.category, datetime.fromisoformat(c.first)) for c in result.clusters]
     assert order == sorted(order)
     centres = {cluster_key(c): (c["lat"], c["long"]) for c in expected.clusters}

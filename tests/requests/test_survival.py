@@ -124,20 +124,18 @@ def check_time_to_close(db, frame, period, as_of, by):
                 references[group.key] = expected
         if not is_binned:
             references[None] = expected_close_time(rows, None, False)
-    # The binned figures are bottoms of 1 % bins: at most 1 % (+0.6 s) below the exact ones —
-    # or one bin above, when open requests sharing a bin with closings stay at risk for them.
+    # What the docstring promises: binned figures "at most 1 % short" — the bottom of the bin
+    # of the exact figure, within 1 % (+ 0.6 s at the bottom) below it, never above. (It can
+    # fail on small groups: see test_binning_keeps_open_requests_at_risk_within_their_bin.)
     for exact_close, binned_close in [
         (exact.total, binned.total),
         *zip(exact.groups, binned.groups, strict=True),
     ]:
         for name in ("median_days", "p90_days", "longest_days", "closed_median_days"):
             a, b = getattr(exact_close, name), getattr(binned_close, name)
-            if name in ("longest_days", "closed_median_days"):
-                assert (a is None) == (b is None)
-            if a is not None and b is not None:
-                assert (a + 1e-9) / (1 + PRECISION) - 0.6 / DAY <= b <= a * (1 + PRECISION) + 1e-9
-                if name in ("longest_days", "closed_median_days"):  # plain order statistics
-                    assert b <= a + 1e-9
+            assert (a is None) == (b is None), name
+            if a is not None:
+                assert (a + 1e-9) / (1 + PRECISION) - 0.6 / DAY <= b <= a + 1e-9, name
     return exact, binned, references
 
 
@@ -209,9 +207,7 @@ def random_requests(seed: int = 11, n: int = 2400) -> pd.DataFrame:
     whole = rng.random(n) < 0.7  # most at whole seconds, the others at any microsecond
     micros[whole] = micros[whole] // 1_000_000 * 1_000_000
     requested = pd.to_datetime(micros, unit="us", utc=True)
-    took = np.array(
-        [rng.lognormal(np.log(medians[c] * DAY), sigmas[c]) for c in category]
-    ).round()
+    took = np.array([rng.lognormal(np.log(medians[c] * DAY), sigmas[c]) for c in category]).round()
     took[rng.random(n) < 0.1] = 2 * DAY  # ties
     closed = pd.Series(requested + pd.to_timedelta(took, unit="s"))
     closed[rng.random(n) < 0.04] = pd.NaT
@@ -415,6 +411,59 @@ def test_survival_landing_on_one_half(engine):
     assert 2 / (1 + PRECISION) <= binned.median_days <= 2 and binned.p90_days is None
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG pilotis/requests/indicators.py time_to_close (the `step` binning fed to "
+    "survival.kaplan_meier_sql): requests still open at a duration inside a bin stay at risk "
+    "for the closings later in the same bin, so the binned S(t) is too high and a quantile "
+    "can land many bins later — contrary to the docstring's 'the figures are at most 1 % "
+    "short' (here 4.97 days instead of 2.005)",
+)
+def test_binning_keeps_open_requests_at_risk_within_their_bin(engine):
+    """Two requests open for 2.000 days at the cut-off, two closed after 2.005 days, one after
+    5 days. Exact: at 2.005 days the two open ones have left the risk set (they lasted 2.000
+    days only): n = 3, d = 2, S = 1/3 — the median is 2.005 days. 2.000 and 2.005 days fall in
+    the same 1 % bin (ln(1 + 2880) / ln 1.01 = 800.57 and ln(1 + 2887.2) / ln 1.01 = 800.82:
+    bin 800, [1.989, 2.009) days), so the docstring's binned median is the bottom of bin 800,
+    1.989 days. Binned as the code does, the bin holds n = 5, d = 2: S = 3/5 > 1/2 and the
+    median moves on to the bin of 5 days."""
+    frame = hand_frame([(2, None), (2, None), (10, 2.005), (9, 2.005), (8, 5)])
+    with database(engine, frame) as db:
+        exact = indicators.time_to_close(db, JUNE, HAND_AS_OF, precision=None).total
+        binned = indicators.time_to_close(db, JUNE, HAND_AS_OF).total
+    assert exact.median_days == pytest.approx(2.005, abs=1e-9)
+    assert bin_bottom_days(800) <= 2.0 and bin_bottom_days(801) > 2.005
+    assert 2.005 / (1 + PRECISION) <= binned.median_days <= 2.005
+
+
+def test_a_survival_of_exactly_one_half_in_the_fixture(requests_db):
+    """Voirie, 2024: 58 requests, S falls to 29/58 = 1/2 exactly at 2.6086 days (checked here in
+    exact fractions). The median is that duration; lifelines' floating product gives
+    0.5000000000000002 there and its own median_survival_time_ the next duration — the 1e-9
+    allowance of survival.py is what keeps the two engines on the exact answer."""
+    from fractions import Fraction
+
+    rows = close_durations(requests_db.frame, PERIODS["2024"], requests_db.as_of)
+    rows = rows[rows["category"] == "voirie"]
+    survival_ = Fraction(1)
+    median = None
+    for t, part in sorted(rows.groupby("seconds"), key=lambda item: item[0]):
+        at_risk = int((rows["seconds"] >= t).sum())
+        survival_ *= 1 - Fraction(int(part["event"].sum()), at_risk)
+        if survival_ <= Fraction(1, 2):
+            median = t / DAY
+            break
+    assert survival_ == Fraction(1, 2)
+    close = indicators.time_to_close(
+        requests_db.db, PERIODS["2024"], requests_db.as_of, "category", precision=None
+    )
+    voirie = next(g for g in close.groups if g.key == "voirie")
+    assert voirie.requests == len(rows) == 58
+    assert voirie.median_days == pytest.approx(median, abs=1e-9)
+    fitter = KaplanMeierFitter().fit(rows["seconds"] / DAY, event_observed=rows["event"])
+    assert qth_survival_time(0.5, fitter.survival_function_) > median  # lifelines' rounding
+
+
 def test_median_not_reached_reads_more_than_the_longest(engine):
     """One closed after 1 day, three open for 10, 8 and 5 days: S stays at 3/4, so neither the
     median nor the 90th percentile is reached (lifelines: infinity); the longest duration, open,
@@ -422,9 +471,7 @@ def test_median_not_reached_reads_more_than_the_longest(engine):
     frame = hand_frame([(10, 1), (10, None), (8, None), (5, None)])
     with database(engine, frame) as db:
         total = indicators.time_to_close(db, JUNE, HAND_AS_OF, precision=None).total
-        grouped = indicators.time_to_close(
-            db, JUNE, HAND_AS_OF, "category", precision=None
-        ).groups
+        grouped = indicators.time_to_close(db, JUNE, HAND_AS_OF, "category", precision=None).groups
     assert total == CloseTime(None, 4, 1, 3, None, None, 10.0, 1.0)
     assert grouped == [CloseTime("voirie", 4, 1, 3, None, None, 10.0, 1.0)]
     fitter = KaplanMeierFitter().fit([1, 10, 8, 5], event_observed=[1, 0, 0, 0])
