@@ -527,7 +527,7 @@ def test_clusters_of_planted_spots(engine):
     assert star_cluster.commune_insee == "35049"
     lats = [r["lat"] for r in rows if r["category"] == "voirie"]
     assert star_cluster.lat == pytest.approx(np.mean(lats), abs=1e-9)
-    assert star_cluster.lat == pytest.approx(star_base[0] + 0.0, abs=2e-4)
+    assert star_cluster.lat == pytest.approx(star_base[0], abs=2e-4)
     chain = clusters[("proprete", iso(T0))]
     assert (chain.requests, chain.repeats, chain.last) == (3, 2, iso(T0 + 2 * DAY))
     tail = clusters[("proprete", iso(T0 + 3 * DAY))]

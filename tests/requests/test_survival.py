@@ -6,7 +6,7 @@ small examples worked by hand."""
 from __future__ import annotations
 
 import math
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 import numpy as np
@@ -163,7 +163,7 @@ def test_time_to_close_matches_lifelines(requests_db, name, by):
         assert exact.total.median_days is None and exact.total.longest_days is not None
     if name == "2024" and by is None:
         assert exact.total.closed > 150 and exact.total.still_open > 0
-        assert exact.total.median_days == references[None].median_days
+        assert exact.total.median_days == pytest.approx(references[None].median_days, abs=1e-9)
 
 
 def test_the_fixtures_traps_and_late_rows_stay_out(requests_db):
@@ -524,4 +524,3 @@ def test_bins_are_one_percent_wide():
         t = bins(pd.Series([float(seconds)])).iloc[0]
         low, high = bin_bottom_days(t) * DAY, bin_bottom_days(t + 1) * DAY
         assert low <= seconds < high and high - low == pytest.approx(width, rel=0.02)
-    assert timedelta(days=1).total_seconds() == DAY
