@@ -56,6 +56,8 @@ AGE_OLD = 10 * DAY
 DEFAULT_TARGET_DAYS = 10.0
 # Time to close: durations are binned on a logarithmic scale, 1 % wide (see `time_to_close`).
 DEFAULT_PRECISION = 0.01
+# Up to this many requests in a period, times to close use exact durations (see time_to_close).
+EXACT_DURATIONS_UP_TO = 200_000
 
 T = TypeVar("T")
 
@@ -452,7 +454,7 @@ def time_to_close(
     as_of: datetime,
     by: str | None = None,
     *,
-    precision: float | None = DEFAULT_PRECISION,
+    precision: float | None | str = "auto",
 ) -> Breakdown[CloseTime]:
     """How long requests made in the period take to close: median and 90th percentile by
     Kaplan–Meier (pilotis.requests.survival), counting the requests still open.
@@ -470,24 +472,39 @@ def time_to_close(
     Durations are binned on a logarithmic scale `precision` wide (1 %: from 0.6 s at the bottom
     to 1 day at 100 days) and reported at the bottom of their bin, so the figures are at most
     1 % short; the estimator then handles about 1,300 distinct durations per group whatever the
-    number of requests. `precision=None` uses exact durations (slower on millions of rows)."""
+    number of requests. `precision=None` uses exact durations (slower on millions of rows).
+
+    Binning is an approximation: a request still open at a duration inside a bin stays at risk
+    for the closings later in the same bin, which in a small group can move a quantile by many
+    bins (two open at 2.000 days, two closed at 2.005: the binned median jumps to the next
+    closing). So `precision="auto"` (the default) uses exact durations when the period holds at
+    most `EXACT_DURATIONS_UP_TO` requests — every commune and most intercommunalities — and 1 %
+    bins above, where each bin holds many requests and the effect fades."""
     cut = cut_off(period, as_of)
     closed_by_cut = f"closed_datetime <= {instant(cut)}"
+    where = (
+        f"WHERE {period.sql()} AND requested_datetime < {instant(cut)} "
+        f"AND {delays_sql()} AND {_closed_after_requested()}"
+    )
+    if precision == "auto":
+        count = _int(db.rows(f"SELECT count(*) FROM {VIEW} {where}")[0][0])
+        precision = None if count <= EXACT_DURATIONS_UP_TO else DEFAULT_PRECISION
+    if isinstance(precision, str):
+        raise ValueError("precision is a fraction between 0 and 1, None or 'auto'")
+    width: float | None = precision
     elapsed = (
         f"CASE WHEN {closed_by_cut} THEN {seconds(db, 'closed_datetime')} "
         f"ELSE {cut.timestamp()!r} END - {seconds(db, 'requested_datetime')}"
     )
-    if precision is None:
+    if width is None:
         step = f"({elapsed})"
     else:
-        if not 0 < precision < 1:
+        if not 0 < width < 1:
             raise ValueError("precision is a fraction between 0 and 1")
-        step = f"CAST(floor(ln(1 + ({elapsed}) / 60.0) / {math.log1p(precision)!r}) AS INTEGER)"
+        step = f"CAST(floor(ln(1 + ({elapsed}) / 60.0) / {math.log1p(width)!r}) AS INTEGER)"
     durations = (
         f"SELECT {_key(by)} AS k, CASE WHEN {closed_by_cut} THEN 1 ELSE 0 END AS ev, "
-        f"{step} AS t FROM {VIEW} "
-        f"WHERE {period.sql()} AND requested_datetime < {instant(cut)} "
-        f"AND {delays_sql()} AND {_closed_after_requested()}"
+        f"{step} AS t FROM {VIEW} {where}"
     )
     sql = survival.kaplan_meier_sql(durations, (0.5, 0.9), grouped=by is not None)
     rows = db.rows(sql)
@@ -496,9 +513,9 @@ def time_to_close(
         value = _float(t)
         if value is None:
             return None
-        if precision is None:
+        if width is None:
             return value / DAY
-        return 60 * math.expm1(value * math.log1p(precision)) / DAY
+        return 60 * math.expm1(value * math.log1p(width)) / DAY
 
     results: dict[tuple[int, str | None], CloseTime] = {}
     for grp, key, n, events, median, p90, longest, closed_median in rows:
