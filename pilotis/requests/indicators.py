@@ -487,7 +487,8 @@ def time_to_close(
         f"AND {delays_sql()} AND {_closed_after_requested()}"
     )
     if precision == "auto":
-        count = _int(db.rows(f"SELECT count(*) FROM {VIEW} {where}")[0][0])
+        # Requests made in the period (a cheap bound of those the estimate reads).
+        count = _int(db.rows(f"SELECT count(*) FROM {VIEW} WHERE {period.sql()}")[0][0])
         precision = None if count <= EXACT_DURATIONS_UP_TO else DEFAULT_PRECISION
     if isinstance(precision, str):
         raise ValueError("precision is a fraction between 0 and 1, None or 'auto'")
