@@ -37,6 +37,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from itertools import accumulate
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -1898,6 +1899,21 @@ def load_source(
 
 def _number(value: float) -> str:
     return f"{value:,}".replace(",", "\u202f")
+
+
+def load_commune_files(
+    name: str, title: str, paths: Sequence[Path], prefix: str, mapping_file: Path
+) -> list[LoadRun]:
+    """Load one exported file per commune (named `<prefix><INSEE code>.<ext>`) as the file
+    source `name` of that commune."""
+    from pilotis.tenants.models import Tenant
+
+    mapping = mapping_file.read_text(encoding="utf-8")
+    runs = []
+    for path in paths:
+        tenant = Tenant.objects.get(code=path.stem.removeprefix(prefix))
+        runs.append(load_source(tenant, name, title, "file", {"path": str(path)}, mapping))
+    return runs
 
 
 def summary(runs: Sequence[LoadRun], write_seconds: float, load_seconds: float) -> str:

@@ -25,10 +25,9 @@ from pilotis.demo.generators.requests_common import (
     commune_specs,
     french,
     generate,
-    load_source,
+    load_commune_files,
     summary,
 )
-from pilotis.tenants.models import Tenant
 
 NAME = "gru-accueil"
 MAPPING_FILE = Path(__file__).resolve().parent.parent / "mappings" / "gru_accueil.yaml"
@@ -173,18 +172,11 @@ class RequestsLogGenerator(DemoGenerator):
 
     def load(self, territory: Territory, paths: list[Path]) -> str:
         started = time.monotonic()
-        mapping = MAPPING_FILE.read_text(encoding="utf-8")
-        runs = []
-        for path in paths:
-            tenant = Tenant.objects.get(code=path.stem.removeprefix("demandes_"))
-            runs.append(
-                load_source(
-                    tenant,
-                    self.name,
-                    "Logiciel de relation usagers (téléphone, accueil, courrier)",
-                    "file",
-                    {"path": str(path)},
-                    mapping,
-                )
-            )
+        runs = load_commune_files(
+            self.name,
+            "Logiciel de relation usagers (téléphone, accueil, courrier)",
+            paths,
+            "demandes_",
+            MAPPING_FILE,
+        )
         return summary(runs, self.seconds, time.monotonic() - started)

@@ -22,10 +22,9 @@ from pilotis.demo.generators.requests_common import (
     commune_specs,
     generate,
     iso,
-    load_source,
+    load_commune_files,
     summary,
 )
-from pilotis.tenants.models import Tenant
 
 NAME = "formulaires-web"
 MAPPING_FILE = Path(__file__).resolve().parent.parent / "mappings" / "formulaires_web.yaml"
@@ -115,18 +114,11 @@ class RequestsWebFormGenerator(DemoGenerator):
 
     def load(self, territory: Territory, paths: list[Path]) -> str:
         started = time.monotonic()
-        mapping = MAPPING_FILE.read_text(encoding="utf-8")
-        runs = []
-        for path in paths:
-            tenant = Tenant.objects.get(code=path.stem.removeprefix("formulaires_"))
-            runs.append(
-                load_source(
-                    tenant,
-                    self.name,
-                    "Formulaires en ligne et courriels (plateforme de téléservices)",
-                    "file",
-                    {"path": str(path)},
-                    mapping,
-                )
-            )
+        runs = load_commune_files(
+            self.name,
+            "Formulaires en ligne et courriels (plateforme de téléservices)",
+            paths,
+            "formulaires_",
+            MAPPING_FILE,
+        )
         return summary(runs, self.seconds, time.monotonic() - started)
