@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from typing import Any
 
@@ -36,14 +36,21 @@ def targets_for(tenant_codes: tuple[str, ...]) -> dict[str, float]:
     return targets
 
 
-def _rows(breakdown: indicators.Breakdown[Any], value: str) -> list[dict[str, Any]]:
-    """Registry rows from a breakdown: `value` names the figure; the rest travels as extras."""
+def _records(items: Sequence[Any], value: str, key: str = "key") -> list[dict[str, Any]]:
+    """Registry rows (not totals) from dataclasses: `key` and `value` name the fields that
+    become the row's key and figure; the other fields travel as extras."""
     out = []
-    for i, item in enumerate([breakdown.total, *breakdown.groups]):
+    for item in items:
         data = asdict(item)
-        key = data.pop("key", None)
-        out.append({"key": key, "total": i == 0, "value": data.pop(value), **data})
+        out.append({"key": data.pop(key, None), "total": False, "value": data.pop(value), **data})
     return out
+
+
+def _rows(breakdown: Any, value: str) -> list[dict[str, Any]]:
+    """Registry rows from a breakdown (`total` and `groups`): the total first."""
+    rows = _records([breakdown.total, *breakdown.groups], value)
+    rows[0]["total"] = True
+    return rows
 
 
 def _metric(
@@ -173,12 +180,7 @@ def repeat_settings() -> tuple[float, float]:
 
 def _repeat_rows(db: Database, query: Query, period: Period) -> list[dict[str, Any]]:
     radius, window = repeat_settings()
-    found = repeats.repeats(db, period, radius_m=radius, window_days=window)
-    rows = []
-    for i, item in enumerate([found.total, *found.groups]):
-        data = asdict(item)
-        key = data.pop("key", None)
-        rows.append({"key": key, "total": i == 0, "value": data.pop("share"), **data})
+    rows = _rows(repeats.repeats(db, period, radius_m=radius, window_days=window), "share")
     return rows if query.by == "category" else rows[:1]
 
 
@@ -226,12 +228,7 @@ _metric(
 
 
 def _rise_rows(rises: list[rising.Rise]) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = []
-    for rise in rises:
-        data = asdict(rise)
-        key = data.pop("key")
-        rows.append({"key": key, "total": False, "value": data.pop("ratio"), **data})
-    return rows
+    return _records(rises, "ratio")
 
 
 def _rising_rows(db: Database, query: Query, period: Period) -> list[dict[str, Any]]:
@@ -312,12 +309,8 @@ _metric(
 
 def _anomaly_rows(db: Database, query: Query, period: Period) -> list[dict[str, Any]]:
     found = seasonality.anomalies(db, end=period.end, since=period.start)
-    rows: list[dict[str, Any]] = [{"key": None, "total": True, "value": len(found)}]
-    for anomaly in found:
-        data = asdict(anomaly)
-        key = data.pop("week_start")
-        rows.append({"key": key, "total": False, "value": data.pop("observed"), **data})
-    return rows
+    total = {"key": None, "total": True, "value": len(found)}
+    return [total, *_records(found, "observed", key="week_start")]
 
 
 _metric(
