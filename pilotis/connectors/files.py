@@ -520,11 +520,24 @@ def _check_names(names: Sequence[str], path: Path) -> None:
         )
 
 
+# The name given to a nameless first column: the row number R's write.csv and pandas' to_csv
+# put there (the SF 311 and SFpark exports start so).
+INDEX_COLUMN = "index"
+
+
 def _header_names(cells: Sequence[str | None], path: Path) -> list[str]:
-    """Trimmed names; unnamed columns at the end (a trailing separator) are left out."""
+    """Trimmed names; unnamed columns at the end (a trailing separator) are left out, and a
+    nameless first column before named ones is the row index R and pandas write: `index`."""
     names = [(cell or "").strip().lstrip("\ufeff").strip() for cell in cells]
     while names and not names[-1]:
         names.pop()
+    if len(names) > 1 and not names[0] and all(names[1:]):
+        taken = {n.lower() for n in names}
+        name, n = INDEX_COLUMN, 1
+        while name in taken:
+            n += 1
+            name = f"{INDEX_COLUMN}_{n}"
+        names[0] = name
     _check_names(names, path)
     return names
 

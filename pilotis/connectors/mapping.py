@@ -18,8 +18,10 @@ Field options: `column` (source column) or `value` (constant); `values` (map of 
 compared without case, accents or extra spaces — to canonical values); `other` (value for a
 non-empty source value absent from `values`); `default` (value when the source is empty);
 `format` (strptime format or list of formats for dates and datetimes); `decimal` and `thousands`
-(number marks); `referential: commune` (free-text commune names, postal codes or INSEE codes →
-INSEE code through the official referential, with an optional `postal_code_column`).
+(number marks); `duration` (strptime format of a clock duration such as "%H:%M:%S", stored as
+minutes in a number field); `referential: commune` (free-text commune names, postal codes or
+INSEE codes → INSEE code through the official referential, with an optional
+`postal_code_column`).
 `propose()` drafts a mapping from column names and sample values; the user confirms it.
 """
 
@@ -55,6 +57,7 @@ FIELD_OPTIONS = {
     "referential",
     "postal_code_column",
     "fallback",
+    "duration",
 }
 FALLBACKS = ("row_hash",)
 
@@ -74,6 +77,8 @@ class FieldMap:
     # "row_hash": when the source gives no value, a stable hash of the whole source row (real
     # Open311 servers return requests without an id; the same row then keeps the same key).
     fallback: str | None = None
+    # A clock duration ("01:30:00") read with this strptime format, stored as minutes.
+    duration: str | None = None
 
     def to_yaml_value(self) -> Any:
         data: dict[str, Any] = {}
@@ -83,7 +88,15 @@ class FieldMap:
             data["value"] = self.value
         if self.values:
             data["values"] = dict(self.values)
-        for name in ("other", "default", "decimal", "thousands", "referential", "fallback"):
+        for name in (
+            "other",
+            "default",
+            "decimal",
+            "thousands",
+            "referential",
+            "fallback",
+            "duration",
+        ):
             if getattr(self, name) is not None:
                 data[name] = getattr(self, name)
         if self.postal_code_column:
@@ -154,7 +167,7 @@ class Mapping:
                     field=name,
                     known=", ".join(schema.field_names),
                 )
-            fields[name] = _field_map(name, spec)
+            fields[name] = _field_map(name, spec, schema.field(name).type)
         mapping = cls(
             table=table,
             fields=fields,
@@ -168,7 +181,9 @@ class Mapping:
         missing = [
             f.name
             for f in self.schema.fields
-            if f.required and (f.name not in self.fields or self.fields[f.name].is_unfed())
+            if f.required
+            and f.derive is None  # derived from other fields when the source has no column
+            and (f.name not in self.fields or self.fields[f.name].is_unfed())
         ]
         if missing:
             raise MappingError(
@@ -205,7 +220,7 @@ class Mapping:
             )
 
 
-def _field_map(name: str, spec: Any) -> FieldMap:
+def _field_map(name: str, spec: Any, field_type: str = "string") -> FieldMap:
     if spec is None:
         return FieldMap()
     if isinstance(spec, str):
@@ -242,8 +257,14 @@ def _field_map(name: str, spec: Any) -> FieldMap:
     fallback = spec.get("fallback")
     if fallback not in (None, *FALLBACKS):
         raise MappingError(_("Field “%(field)s”: the only fallback is “row_hash”."), field=name)
+    duration = spec.get("duration")
+    if duration is not None and field_type not in ("integer", "number"):
+        raise MappingError(
+            _("Field “%(field)s”: “duration” applies to a number field only."), field=name
+        )
     return FieldMap(
         fallback=fallback,
+        duration=None if duration is None else str(duration),
         column=None if spec.get("column") is None else str(spec["column"]),
         value=spec.get("value"),
         values={str(k): v for k, v in values.items()},

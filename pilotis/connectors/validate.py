@@ -132,6 +132,11 @@ def typed_expr(f: Field, fm: FieldMap, text: str, ctx: Context, timezone: str) -
     """Cast the mapped text to the field's type; NULL when it does not parse."""
     if f.type in ("string", "any"):
         return text
+    if fm.duration and f.type in ("integer", "number"):
+        # A clock duration ("01:30:00") → minutes.
+        clock = f"CAST(try_strptime({text}, {lit(fm.duration)}) AS TIME)"
+        minutes = f"(extract(epoch FROM {clock}) / 60.0)"
+        return minutes if f.type == "number" else f"CAST(round({minutes}) AS BIGINT)"
     if f.type in ("integer", "number", "year"):
         decimal = fm.decimal or ctx.hints.decimal or "."
         thousands = fm.thousands if fm.thousands is not None else ctx.hints.thousands
@@ -275,6 +280,9 @@ def build_query(mapping: Mapping, ctx: Context, refs: References, raw_columns: l
             )
     for f in schema.fields:
         t = ident("t__" + f.name)
+        if f.derive:
+            # "required" looks at what the source gave, or else at what was derived.
+            t = f"coalesce({t}, CAST({ident(f.name)} AS VARCHAR))"
         if f.name in looked_up:
             source = ident("s__" + f.name)
             rule_checks.append(
@@ -288,6 +296,7 @@ def build_query(mapping: Mapping, ctx: Context, refs: References, raw_columns: l
     carried = ", ".join(f"raw_input.{ident(c)} AS r__{i}" for i, c in enumerate(raw_columns))
     record = ", ".join(f"{lit(c)}: r__{i}" for i, c in enumerate(raw_columns))
     reasons = "list_filter([" + ", ".join(rule_checks) + "], lambda r: r IS NOT NULL)"
+    derived = derived_expr(schema)
     flags = flags_expr(schema)
     fields = ", ".join(
         f"{flags} AS {ident(f.name)}" if f.name == "data_flags" and flags else ident(f.name)
@@ -307,8 +316,10 @@ WITH mapped AS (
     FROM raw_input {" ".join(joins)}
 ), typed AS (
     SELECT *, {", ".join(typed)} FROM mapped
+), derived AS (
+    SELECT * {derived} FROM typed
 ), checked AS (
-    SELECT *, {reasons} AS _e FROM typed
+    SELECT *, {reasons} AS _e FROM derived
 )
 SELECT {fields},
        {lit(ctx.tenant)} AS {TENANT},
@@ -326,6 +337,18 @@ def row_key(raw_columns: list[str]) -> str:
     """A stable key for a source row: "h-" and a hash of its values (column order kept)."""
     values = ", ".join(f"coalesce(raw_input.{ident(c)}, chr(0))" for c in raw_columns)
     return f"('h-' || left(md5(concat_ws(chr(31), {values})), 20))"
+
+
+def derived_expr(schema: TableSchema) -> str:
+    """`REPLACE (…)` filling each field with a `pilotis:derive` expression when its source text
+    is empty (a value that does not parse stays a type error), or "" when none has one."""
+    parts = [
+        f"CASE WHEN {ident('t__' + f.name)} IS NULL THEN CAST(({f.derive}) AS "
+        f"{DUCKDB_TYPES[f.type]}) ELSE {ident(f.name)} END AS {ident(f.name)}"
+        for f in schema.fields
+        if f.derive
+    ]
+    return f"REPLACE ({', '.join(parts)})" if parts else ""
 
 
 def flags_expr(schema: TableSchema) -> str:

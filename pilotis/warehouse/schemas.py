@@ -4,10 +4,12 @@ The JSON files in `schemas/` are the single definition of a canonical table: its
 constraints, primary key and foreign keys. Pilotis extends the standard with a few `pilotis:`
 properties: `pilotis:personal` marks a field (or a whole table) holding personal data,
 `pilotis:title_en` gives the English title, `pilotis:computed` marks a field Pilotis fills itself
-(never mapped from a source) and `pilotis:flags` lists the data traps a load flags in the
-computed field `data_flags` — `{"name", "when"}` with `when` a SQL condition over the typed
-fields: such rows are kept (they count in volumes) but flagged, so indicators can leave them
-out. Foreign keys reference the official referential
+(never mapped from a source), `pilotis:derive` gives a SQL expression over the typed fields
+that fills the field when the source leaves it empty (a parking stay's start from its end and
+its duration; occupied spaces from capacity and free spaces), and `pilotis:flags` lists the
+data traps a load flags in the computed field `data_flags` — `{"name", "when"}` with `when` a
+SQL condition over the typed fields: such rows are kept (they count in volumes) but flagged, so
+indicators can leave them out. Foreign keys reference the official referential
 (`referential:commune`) or the tenant's own lists (`tenant:orgunit`, `tenant:theme`).
 """
 
@@ -42,6 +44,7 @@ class Field:
     constraints: dict[str, Any] = field(default_factory=dict)
     personal: bool = False
     computed: bool = False
+    derive: str | None = None  # SQL over the typed fields, used when the source gives nothing
 
     @property
     def required(self) -> bool:
@@ -108,6 +111,7 @@ class TableSchema:
                     constraints=dict(item.get("constraints", {})),
                     personal=bool(item.get("pilotis:personal", False)),
                     computed=bool(item.get("pilotis:computed", False)),
+                    derive=item.get("pilotis:derive"),
                 )
             )
         primary_key = data.get("primaryKey", [])
