@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "pilotis.catalog",
     "pilotis.metrics",
     "pilotis.requests",
+    "pilotis.parking",
     "pilotis.open311",
     "pilotis.demo",
 ]

@@ -51,6 +51,7 @@ CAPABILITIES: tuple[Capability, ...] = (
             "Occupancy and revenue by zone and hour, price elasticity, and a what-if simulator to "
             "change tariffs without losing too much revenue."
         ),
+        url_name="parking:index",
     ),
     Capability(
         "projets",

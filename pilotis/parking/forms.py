@@ -1,0 +1,88 @@
+"""The forms of the parking pages: the filters (GET) and the what-if policy."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from pilotis.requests.forms import DateInput
+
+KIND_CHOICES = [
+    ("", _("Every zone")),
+    ("hyper_centre", _("Hyper-centre")),
+    ("centre", _("Centre")),
+    ("periphery", _("Periphery")),
+    ("residential", _("Residential")),
+]
+
+
+class FiltersForm(forms.Form):
+    start = forms.DateField(label=_("From"), required=False, widget=DateInput())
+    end = forms.DateField(label=_("To"), required=False, widget=DateInput())
+    zone = forms.ChoiceField(label=_("Zone"), required=False)
+
+    def __init__(self, data: Any, *, zones: list[tuple[str, str]]) -> None:
+        super().__init__(data)
+        field = self.fields["zone"]
+        if isinstance(field, forms.ChoiceField):
+            field.choices = [("", _("All")), *zones]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if isinstance(start, date) and isinstance(end, date) and end < start:
+            raise forms.ValidationError(_("The period must end after it starts."))
+        return cleaned
+
+
+class PolicyForm(forms.Form):
+    """A policy in the words of a council: shortcuts, then one price per zone and band."""
+
+    add_rate = forms.DecimalField(
+        label=_("Change of the hourly price (€, e.g. 0.50 or -0.30)"),
+        required=False,
+        max_digits=5,
+        decimal_places=2,
+        min_value=-10,
+        max_value=10,
+    )
+    add_rate_kind = forms.ChoiceField(label=_("in"), choices=KIND_CHOICES, required=False)
+    free_minutes = forms.IntegerField(
+        label=_("Free first minutes"), required=False, min_value=0, max_value=240
+    )
+    free_minutes_kind = forms.ChoiceField(label=_("in"), choices=KIND_CHOICES, required=False)
+    free_from = forms.IntegerField(
+        label=_("Free from (hour, e.g. 18 for free evenings)"),
+        required=False,
+        min_value=0,
+        max_value=24,
+    )
+    fps = forms.DecimalField(
+        label=_("Post-parking fine, FPS (€)"),
+        required=False,
+        max_digits=6,
+        decimal_places=2,
+        min_value=0,
+        max_value=500,
+    )
+    fps_kind = forms.ChoiceField(label=_("in"), choices=KIND_CHOICES, required=False)
+    name = forms.CharField(label=_("Scenario name (to save it)"), required=False, max_length=200)
+
+    def __init__(self, data: Any, *, bands: list[tuple[str, str, float]]) -> None:
+        """`bands`: (field name, label, today's price) of each zone's band."""
+        super().__init__(data)
+        self.band_fields = []
+        for name, label, price in bands:
+            self.fields[name] = forms.DecimalField(
+                label=label,
+                required=False,
+                max_digits=5,
+                decimal_places=2,
+                min_value=0,
+                max_value=50,
+                widget=forms.NumberInput(attrs={"step": "0.05", "placeholder": f"{price:.2f}"}),
+            )
+            self.band_fields.append(name)
