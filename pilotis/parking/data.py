@@ -250,7 +250,7 @@ def _cells(con: duckdb.DuckDBPyConnection, zones: dict[str, Zone]) -> pd.DataFra
         SELECT zone_code AS zone, date_trunc('hour', start_datetime) AS hour_start,
                count(*) AS sessions, sum(paid_minutes) AS minutes,
                sum(ln(greatest(paid_minutes, 1))) AS log_minutes, sum(amount) AS revenue
-        FROM parking_payments WHERE paid_minutes > 0
+        FROM parking_payments WHERE paid_minutes > 0 AND amount > 0
         GROUP BY ALL
     ), overlap AS (
         SELECT zone, hour_start,
@@ -258,11 +258,11 @@ def _cells(con: duckdb.DuckDBPyConnection, zones: dict[str, Zone]) -> pd.DataFra
                          - greatest(start_datetime, hour_start)) / 3600.0) AS paid_hours
         FROM (
             SELECT zone_code AS zone, start_datetime,
-                   start_datetime + to_minutes(CAST(round(paid_minutes) AS BIGINT)) AS finish,
+                   start_datetime + to_microseconds(CAST(round(paid_minutes * 60000000) AS BIGINT)) AS finish,
                    unnest(generate_series(date_trunc('hour', start_datetime),
-                       start_datetime + to_minutes(CAST(round(paid_minutes) AS BIGINT)),
+                       start_datetime + to_microseconds(CAST(round(paid_minutes * 60000000) AS BIGINT)),
                        INTERVAL 1 HOUR)) AS hour_start
-            FROM parking_payments WHERE paid_minutes > 0
+            FROM parking_payments WHERE paid_minutes > 0 AND amount > 0
         )
         WHERE hour_start < finish
         GROUP BY ALL
