@@ -183,7 +183,8 @@ def typed_expr(f: Field, fm: FieldMap, text: str, ctx: Context, timezone: str) -
         return f"coalesce({', '.join(parts)})" if len(parts) > 1 else parts[0]
     if f.type == "time":
         formats = fm.formats or ["%H:%M:%S", "%H:%M", "%Hh%M"]
-        return f"CAST(try_strptime({text}, {str_list(formats)}) AS TIME)"
+        # Kept as ISO text ("09:00:00"): Delta Lake has no time-of-day type.
+        return f"CAST(CAST(try_strptime({text}, {str_list(formats)}) AS TIME) AS VARCHAR)"
     raise ValueError(f.type)
 
 

@@ -65,7 +65,8 @@ class Tariff:
     valid_to: date | None = None
 
     def cost(self, minutes: float) -> float:
-        """What a stay of `minutes` costs: the first step covering its paid part."""
+        """What a stay of `minutes` costs: the first step covering its paid part (free minutes
+        come first: with 30 free minutes, an hour costs the 30-minute step)."""
         billable = minutes - self.free_minutes
         if billable <= 0 or not self.steps:
             return 0.0
@@ -81,12 +82,10 @@ class Tariff:
 
     @property
     def max_price(self) -> float:
-        """The price of the maximum stay, the cap of the post-parking fine (FPS)."""
-        if not self.steps:
-            return 0.0
-        if self.max_stay is None:
-            return self.steps[-1][1]
-        return self.cost(self.max_stay)
+        """The price of the maximum stay — the grid's last step, what a stay of the longest
+        allowed duration is charged (free minutes push that duration back, not the price) — the
+        cap of the post-parking fine (FPS)."""
+        return self.steps[-1][1] if self.steps else 0.0
 
     def hours(self) -> range:
         """The o'clock hours the band covers (an hour belongs to the band it starts in)."""
@@ -148,8 +147,7 @@ def connect(tenant_codes: tuple[str, ...]) -> tuple[duckdb.DuckDBPyConnection, d
     counts = {}
     for table in TABLES:
         storage.register(con, table, list(tenant_codes), table)
-        found = con.execute(f"SELECT count(*) FROM {table}").fetchone()
-        counts[table] = int(found[0]) if found else 0
+        counts[table] = int(con.sql(f"SELECT count(*) FROM {table}").fetchall()[0][0])
     return con, counts
 
 
@@ -223,8 +221,8 @@ def _tariffs(con: duckdb.DuckDBPyConnection) -> list[Tariff]:
         Tariff(
             zone=zone,
             day_type=kind,
-            start=start,
-            end=end,
+            start=_time(start),
+            end=_time(end),
             steps=tuple((int(s["m"]), float(s["p"])) for s in steps),
             free_minutes=int(free or 0),
             max_stay=max_stay,
@@ -234,6 +232,11 @@ def _tariffs(con: duckdb.DuckDBPyConnection) -> list[Tariff]:
         )
         for zone, kind, start, end, valid_from, valid_to, steps, free, max_stay, fps in rows
     ]
+
+
+def _time(value: Any) -> time:
+    """A band's bound: stored as ISO text ("09:00:00"), Delta Lake having no time type."""
+    return value if isinstance(value, time) else time.fromisoformat(str(value))
 
 
 def _cells(con: duckdb.DuckDBPyConnection, zones: dict[str, Zone]) -> pd.DataFrame:
@@ -247,10 +250,13 @@ def _cells(con: duckdb.DuckDBPyConnection, zones: dict[str, Zone]) -> pd.DataFra
           AND coalesce(position('over_capacity' IN data_flags), 0) = 0
         GROUP BY ALL
     ), starts AS (
+        -- Revenue counts every payment; sessions and durations only those that bought time.
         SELECT zone_code AS zone, date_trunc('hour', start_datetime) AS hour_start,
-               count(*) AS sessions, sum(paid_minutes) AS minutes,
-               sum(ln(greatest(paid_minutes, 1))) AS log_minutes, sum(amount) AS revenue
-        FROM parking_payments WHERE paid_minutes > 0 AND amount > 0
+               count(*) FILTER (WHERE paid_minutes > 0) AS sessions,
+               coalesce(sum(paid_minutes) FILTER (WHERE paid_minutes > 0), 0) AS minutes,
+               coalesce(sum(ln(paid_minutes)) FILTER (WHERE paid_minutes > 0), 0) AS log_minutes,
+               sum(amount) AS revenue
+        FROM parking_payments WHERE amount > 0
         GROUP BY ALL
     ), overlap AS (
         SELECT zone, hour_start,

@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -31,9 +32,11 @@ SHOWN_ROWS = 40
 
 
 def _versions(codes: tuple[str, ...]) -> str:
-    return ",".join(
+    """What the cached data depends on: the warehouse and each table's version."""
+    tables = ",".join(
         f"{c}:{t}:{storage.current_version(c, t)}" for c in codes for t in parking_data.TABLES
     )
+    return f"{storage.warehouse_root()}|{tables}"
 
 
 def scope_data(codes: tuple[str, ...]) -> parking_data.Data:
@@ -176,7 +179,7 @@ def simulation(request: HttpRequest, access: TenantAccess) -> HttpResponse:
     result = context["result"]
     if request.method == "POST":
         if not access.can(Perm.EDIT_DASHBOARDS):
-            raise Http404
+            raise PermissionDenied
         form = context["form"]
         name = form.cleaned_data.get("name") if form.is_valid() else ""
         if result is not None and name and not context["error"]:
@@ -233,6 +236,8 @@ def simulation(request: HttpRequest, access: TenantAccess) -> HttpResponse:
             "error": context["error"],
             "saved": context["saved"],
             "can_save": access.can(Perm.EDIT_DASHBOARDS),
+            # The policy on the page travels with the form that saves it.
+            "hidden_fields": [(k, v) for k, v in request.GET.items() if k != "name" and v],
             "query_string": urlencode({k: v for k, v in request.GET.items() if v}),
             "export_csv": "parking:simulation-export-csv",
             "export_xlsx": "parking:simulation-export-xlsx",

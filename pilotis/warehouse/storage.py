@@ -42,7 +42,8 @@ ARROW_TYPES: dict[str, pa.DataType] = {
     "boolean": pa.bool_(),
     "date": pa.date32(),
     "datetime": pa.timestamp("us", tz="UTC"),
-    "time": pa.time64("us"),
+    # Delta Lake has no time-of-day type: a time is kept as ISO text, "09:00:00".
+    "time": pa.string(),
     "year": pa.int32(),
     "any": pa.string(),
 }
@@ -53,7 +54,7 @@ DUCKDB_TYPES: dict[str, str] = {
     "boolean": "BOOLEAN",
     "date": "DATE",
     "datetime": "TIMESTAMPTZ",
-    "time": "TIME",
+    "time": "VARCHAR",
     "year": "INTEGER",
     "any": "VARCHAR",
 }

@@ -65,8 +65,8 @@ def _grid(zone: str, rate: float, fps: float, valid_from: date, valid_to: date |
         {
             "zone_code": z,
             "day_type": d,
-            "band_start": s,
-            "band_end": e,
+            "band_start": s.isoformat(),
+            "band_end": e.isoformat(),
             "step_minutes": m,
             "price": p,
             "free_minutes": 0,
@@ -175,13 +175,8 @@ def data_of(t: Town) -> parking_data.Data:
     con = duckdb.connect()
     con.execute(f"SET TimeZone = '{parking_data.TIMEZONE}'")
     counts = {}
-    for table, frame in (
-        ("parking_zones", t.zones),
-        ("parking_tariffs", t.tariffs),
-        ("parking_occupancy", t.occupancy),
-        ("parking_payments", t.payments),
-        ("parking_fines", t.fines),
-    ):
+    for table, name in TABLE_FRAMES:
+        frame = getattr(t, name)
         arrow = _arrow(table, frame)
         con.register(table + "_arrow", arrow)
         con.execute(f"CREATE VIEW {table} AS SELECT * FROM {table}_arrow")  # noqa: S608
@@ -189,6 +184,29 @@ def data_of(t: Town) -> parking_data.Data:
     built = parking_data.build(con, counts)
     con.close()
     return built
+
+
+TABLE_FRAMES = (
+    ("parking_zones", "zones"),
+    ("parking_tariffs", "tariffs"),
+    ("parking_occupancy", "occupancy"),
+    ("parking_payments", "payments"),
+    ("parking_fines", "fines"),
+)
+
+
+def write_town(code: str, t: Town) -> None:
+    """The town's tables in the warehouse of tenant `code`, as a load leaves them (the
+    pipeline's own tests cover how rows get there)."""
+    import pyarrow as pa
+    from deltalake import write_deltalake
+
+    for table, name in TABLE_FRAMES:
+        arrow = _arrow(table, getattr(t, name))
+        for column, value in (("_tenant", code), ("_source", "test"), ("_load_id", "test")):
+            i = arrow.schema.get_field_index(column)
+            arrow = arrow.set_column(i, arrow.schema.field(i), pa.array([value] * len(arrow)))
+        write_deltalake(storage.table_uri(code, table), arrow, mode="overwrite")
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,10 @@
+import shutil
 import uuid
+from pathlib import Path
 
 import pytest
+
+from pilotis.warehouse import storage
 
 from pilotis.tenants.roles import Role
 from tests.tenants.factories import MembershipFactory, TenantFactory, UserFactory
@@ -14,6 +18,8 @@ SOURCE_MAPPING = (
 def tenant_objects(tenant_code: str, route: str = "") -> dict[str, str]:
     """URL parameters naming the objects `world` creates in each tenant (the Open311 server's
     tokens are its own: UUIDs given when a request is posted)."""
+    if route.startswith("t/<str:tenant_code>/stationnement/"):
+        return {"<slug:chart>": "scenarios" if "simulation" in route else "zones"}
     if route.startswith("open311/"):
         return {
             "<str:service_code>": "voirie",
@@ -30,7 +36,7 @@ def tenant_objects(tenant_code: str, route: str = "") -> dict[str, str]:
     }
 
 
-def _tenant_data(tenant, var_dir) -> None:
+def _tenant_data(tenant, var_dir, parking_town: Path) -> None:
     """A source, a load and an uploaded file in `tenant`, so that every page has an object."""
     from pilotis.connectors.models import LoadRun, Source
 
@@ -62,6 +68,8 @@ def _tenant_data(tenant, var_dir) -> None:
     (upload / "export.csv").write_text("id;s;d\n1;open;01/01/2026\n", encoding="utf-8")
     (upload / ".table").write_text("requests", encoding="utf-8")
     _open311_objects(tenant)
+    for table in parking_town.iterdir():  # the same small parking town in every tenant
+        shutil.copytree(table, storage.table_uri(tenant.code, table.name))
 
 
 def _open311_objects(tenant) -> None:
@@ -94,8 +102,21 @@ def _open311_objects(tenant) -> None:
     )
 
 
+@pytest.fixture(scope="session")
+def parking_town(tmp_path_factory) -> Path:
+    """Three weeks of the parking test town's tables, written once (tenants get copies)."""
+    from django.test import override_settings
+
+    from tests.parking.conftest import town, write_town
+
+    folder = tmp_path_factory.mktemp("parking-town")
+    with override_settings(WAREHOUSE_DIR=folder):
+        write_town("town", town(days=21))
+    return folder / "tenants" / "town"
+
+
 @pytest.fixture
-def world(db, warehouse, tmp_path):
+def world(db, warehouse, tmp_path, parking_town):
     """An EPCI with two member communes (one sharing its data with it, one not), an unrelated
     commune, and one user per role in the sharing member, plus the EPCI's administrator."""
     epci = TenantFactory(code="200000001", kind="epci", name="CA Test", siren="200000001")
@@ -119,7 +140,7 @@ def world(db, warehouse, tmp_path):
         tenant=other, role=Role.ADMIN, user=UserFactory(username="admin@ailleurs.fr")
     ).user
     for tenant in (member, private, other):
-        _tenant_data(tenant, tmp_path)
+        _tenant_data(tenant, tmp_path, parking_town)
     return {
         "epci": epci,
         "member": member,
