@@ -234,6 +234,10 @@ def _tariffs(con: duckdb.DuckDBPyConnection) -> list[Tariff]:
     ]
 
 
+# The end of a paid stay, to the microsecond.
+STAY_END = "start_datetime + to_microseconds(CAST(round(paid_minutes * 60000000) AS BIGINT))"
+
+
 def _time(value: Any) -> time:
     """A band's bound: stored as ISO text ("09:00:00"), Delta Lake having no time type."""
     return value if isinstance(value, time) else time.fromisoformat(str(value))
@@ -241,7 +245,7 @@ def _time(value: Any) -> time:
 
 def _cells(con: duckdb.DuckDBPyConnection, zones: dict[str, Zone]) -> pd.DataFrame:
     """The hourly cells of every zone (see the module docstring)."""
-    sql = """
+    sql = f"""
     WITH readings AS (
         SELECT zone_code AS zone, date_trunc('hour', observed_datetime) AS hour_start,
                avg(occupied) AS occupied, max(capacity) AS reading_capacity
@@ -263,10 +267,8 @@ def _cells(con: duckdb.DuckDBPyConnection, zones: dict[str, Zone]) -> pd.DataFra
                sum(epoch(least(finish, hour_start + INTERVAL 1 HOUR)
                          - greatest(start_datetime, hour_start)) / 3600.0) AS paid_hours
         FROM (
-            SELECT zone_code AS zone, start_datetime,
-                   start_datetime + to_microseconds(CAST(round(paid_minutes * 60000000) AS BIGINT)) AS finish,
-                   unnest(generate_series(date_trunc('hour', start_datetime),
-                       start_datetime + to_microseconds(CAST(round(paid_minutes * 60000000) AS BIGINT)),
+            SELECT zone_code AS zone, start_datetime, {STAY_END} AS finish,
+                   unnest(generate_series(date_trunc('hour', start_datetime), {STAY_END},
                        INTERVAL 1 HOUR)) AS hour_start
             FROM parking_payments WHERE paid_minutes > 0 AND amount > 0
         )

@@ -4,9 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from pilotis.warehouse import storage
-
 from pilotis.tenants.roles import Role
+from pilotis.warehouse import storage
 from tests.tenants.factories import MembershipFactory, TenantFactory, UserFactory
 
 UPLOAD_TOKEN = "0123456789abcdef"

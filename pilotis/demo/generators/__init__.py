@@ -2,6 +2,7 @@
 
 from pilotis.demo.generators import (
     orgchart,  # noqa: F401
+    parking,  # noqa: F401
     requests_log,  # noqa: F401
     requests_mobile,  # noqa: F401
     requests_webform,  # noqa: F401
