@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from pilotis.errors import PilotisError
@@ -210,9 +211,9 @@ def apply(grids: list[Tariff], policy: Policy, kinds: dict[str, str | None]) -> 
                     "The post-parking fine (%(fps)s €) would exceed the price of the maximum "
                     "stay in zone %(zone)s (%(cap)s €): French law caps it there."
                 ),
-                fps=f"{tariff.fps:.2f}",
+                fps=number_format(tariff.fps, 2, use_l10n=True),
                 zone=tariff.zone,
-                cap=f"{tariff.max_price:.2f}",
+                cap=number_format(tariff.max_price, 2, use_l10n=True),
             )
     return out
 

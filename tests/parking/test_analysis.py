@@ -139,7 +139,8 @@ def test_fps_above_the_price_of_the_maximum_stay_is_refused(town_data):
     policy = simulate.Policy((simulate.Change("fps", 50.0, kinds=("hyper_centre",)),))
     with pytest.raises(simulate.PolicyError) as refused:
         simulate.predict(base, policy)
-    assert "maximum stay" in str(refused.value)
+    message = str(refused.value)
+    assert "durée maximale" in message and "50,00" in message and "30,00" in message
 
 
 def test_no_change_predicts_today(town_data):
