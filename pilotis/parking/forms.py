@@ -6,6 +6,7 @@ from datetime import date
 from typing import Any
 
 from django import forms
+from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 from pilotis.requests.forms import DateInput
@@ -49,11 +50,11 @@ class PolicyForm(forms.Form):
         min_value=-10,
         max_value=10,
     )
-    add_rate_kind = forms.ChoiceField(label=_("in"), choices=KIND_CHOICES, required=False)
+    add_rate_kind = forms.ChoiceField(label=_("Zones concerned"), choices=KIND_CHOICES, required=False)
     free_minutes = forms.IntegerField(
         label=_("Free first minutes"), required=False, min_value=0, max_value=240
     )
-    free_minutes_kind = forms.ChoiceField(label=_("in"), choices=KIND_CHOICES, required=False)
+    free_minutes_kind = forms.ChoiceField(label=_("Zones concerned"), choices=KIND_CHOICES, required=False)
     free_from = forms.IntegerField(
         label=_("Free from (hour, e.g. 18 for free evenings)"),
         required=False,
@@ -68,7 +69,7 @@ class PolicyForm(forms.Form):
         min_value=0,
         max_value=500,
     )
-    fps_kind = forms.ChoiceField(label=_("in"), choices=KIND_CHOICES, required=False)
+    fps_kind = forms.ChoiceField(label=_("Zones concerned"), choices=KIND_CHOICES, required=False)
     name = forms.CharField(label=_("Scenario name (to save it)"), required=False, max_length=200)
 
     def __init__(self, data: Any, *, bands: list[tuple[str, str, float]]) -> None:
@@ -83,6 +84,8 @@ class PolicyForm(forms.Form):
                 decimal_places=2,
                 min_value=0,
                 max_value=50,
-                widget=forms.NumberInput(attrs={"step": "0.05", "placeholder": f"{price:.2f}"}),
+                widget=forms.NumberInput(
+                    attrs={"step": "0.05", "placeholder": number_format(price, 2, use_l10n=True)}
+                ),
             )
             self.band_fields.append(name)

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop, ngettext
 
 from pilotis.metrics.charts import PALETTE, Chart, bar, base
 from pilotis.parking import elasticity, indicators, optimise, simulate
@@ -18,17 +19,18 @@ from pilotis.parking.data import Data
 from pilotis.parking.indicators import Period
 from pilotis.requests.page import Answer, Kpi, num, pct
 
+# Translated where shown (gettext_noop marks them for the catalogue).
 DAY_TYPE_LABELS = {
-    "weekday": "Monday to Friday",
-    "saturday": "Saturday",
-    "sunday": "Sunday and public holidays",
+    "weekday": gettext_noop("Monday to Friday"),
+    "saturday": gettext_noop("Saturday"),
+    "sunday": gettext_noop("Sunday and public holidays"),
 }
 KIND_LABELS = {
-    "hyper_centre": "hyper-centre",
-    "centre": "centre",
-    "periphery": "periphery",
-    "residential": "residential",
-    "unknown": "zone of unknown kind",
+    "hyper_centre": gettext_noop("hyper-centre"),
+    "centre": gettext_noop("centre"),
+    "periphery": gettext_noop("periphery"),
+    "residential": gettext_noop("residential"),
+    "unknown": gettext_noop("zone of unknown kind"),
 }
 
 
@@ -74,7 +76,8 @@ def build(data: Data, period: Period | None = None, zones: tuple[str, ...] = ())
         Kpi(
             _("Parking revenue"),
             euros(s.revenue),
-            _("%(n)s paid sessions") % {"n": num(s.sessions)},
+            ngettext("%(n)s paid session", "%(n)s paid sessions", s.sessions)
+            % {"n": num(s.sessions)},
         ),
         Kpi(
             _("Mean occupancy"),
@@ -199,7 +202,11 @@ def _revenue_sentence(s: indicators.Summary) -> str:
         "minutes": num(s.mean_duration),
     }
     if s.fines:
-        text += " " + _("%(fines)s post-parking fines were issued.") % {"fines": num(s.fines)}
+        text += " " + ngettext(
+            "%(fines)s post-parking fine was issued.",
+            "%(fines)s post-parking fines were issued.",
+            s.fines,
+        ) % {"fines": num(s.fines)}
     return text
 
 
@@ -736,7 +743,7 @@ def _prediction_chart(data: Data, prediction: simulate.Prediction) -> Chart:
         title,
         _(
             "For each zone, mean occupancy in paid hours today and as predicted; the table "
-            "adds revenue, fines and turnover per year."
+            "adds revenue and fines per year, and turnover per hour."
         ),
         [
             _("Zone"),
