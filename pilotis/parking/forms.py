@@ -50,11 +50,15 @@ class PolicyForm(forms.Form):
         min_value=-10,
         max_value=10,
     )
-    add_rate_kind = forms.ChoiceField(label=_("Zones concerned"), choices=KIND_CHOICES, required=False)
+    add_rate_kind = forms.ChoiceField(
+        label=_("Zones concerned"), choices=KIND_CHOICES, required=False
+    )
     free_minutes = forms.IntegerField(
         label=_("Free first minutes"), required=False, min_value=0, max_value=240
     )
-    free_minutes_kind = forms.ChoiceField(label=_("Zones concerned"), choices=KIND_CHOICES, required=False)
+    free_minutes_kind = forms.ChoiceField(
+        label=_("Zones concerned"), choices=KIND_CHOICES, required=False
+    )
     free_from = forms.IntegerField(
         label=_("Free from (hour, e.g. 18 for free evenings)"),
         required=False,
