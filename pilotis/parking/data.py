@@ -110,6 +110,9 @@ class Data:
     daily: pd.DataFrame  # daily counts (entries, exits) by zone, day and segment
     fines: pd.DataFrame  # amount, paid_amount, status per fine (for payment rates)
     tables: dict[str, int] = field(default_factory=dict)  # rows per table
+    step: int = 0  # the grid's purchase step (minutes) when durations are bought by steps
+    # Sessions by zone, local day, hour of start and paid minutes (n): for median durations.
+    bought: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def has_occupancy(self) -> bool:
@@ -162,7 +165,8 @@ def load(tenant_codes: tuple[str, ...]) -> Data:
 def build(con: duckdb.DuckDBPyConnection, counts: dict[str, int]) -> Data:
     zones = _zones(con)
     tariffs = _tariffs(con)
-    cells = _cells(con, zones)
+    step = purchase_step(con, tariffs)
+    cells = _cells(con, zones, step)
     for code in cells["zone"].unique() if len(cells) else []:
         if code not in zones:
             zones[code] = Zone(code, code, None, None)
@@ -177,7 +181,15 @@ def build(con: duckdb.DuckDBPyConnection, counts: dict[str, int]) -> Data:
         "WHERE period_minutes >= 1440 GROUP BY ALL ORDER BY ALL"
     ).df()
     fines = con.sql("SELECT zone_code AS zone, amount, paid_amount, status FROM parking_fines").df()
-    return Data(zones, tariffs, cells, daily, fines, counts)
+    bought = con.sql(
+        "SELECT zone_code AS zone, CAST(start_datetime AS DATE) AS day, "
+        "CAST(hour(start_datetime) AS INTEGER) AS hour, paid_minutes AS minutes, "
+        "count(*) AS n FROM parking_payments WHERE paid_minutes > 0 AND amount > 0 "
+        "GROUP BY ALL"
+    ).df()
+    if len(bought):
+        bought["day"] = pd.to_datetime(bought["day"]).dt.date
+    return Data(zones, tariffs, cells, daily, fines, counts, step, bought)
 
 
 def _zones(con: duckdb.DuckDBPyConnection) -> dict[str, Zone]:
@@ -243,8 +255,26 @@ def _time(value: Any) -> time:
     return value if isinstance(value, time) else time.fromisoformat(str(value))
 
 
-def _cells(con: duckdb.DuckDBPyConnection, zones: dict[str, Zone]) -> pd.DataFrame:
-    """The hourly cells of every zone (see the module docstring)."""
+def purchase_step(con: duckdb.DuckDBPyConnection, tariffs: list[Tariff]) -> int:
+    """The grid's duration step (minutes) when nearly every paid duration is a multiple of it —
+    drivers then buy the step above the stay they want — else 0."""
+    steps = {t.steps[0][0] for t in tariffs if t.steps}
+    if len(steps) != 1:
+        return 0
+    step = steps.pop()
+    share = con.sql(
+        f"SELECT avg(CASE WHEN paid_minutes % {int(step)} = 0 THEN 1.0 ELSE 0 END) "
+        "FROM parking_payments WHERE paid_minutes > 0 AND amount > 0"
+    ).fetchall()[0][0]
+    return int(step) if share is not None and share >= 0.95 else 0
+
+
+def _cells(con: duckdb.DuckDBPyConnection, zones: dict[str, Zone], step: int = 0) -> pd.DataFrame:
+    """The hourly cells of every zone (see the module docstring). With a purchase `step`, the
+    log durations are those of the middle of each bought step (a 60-minute ticket covers a stay
+    of 45 to 60 minutes with 15-minute steps): rounding up would otherwise bias elasticities of
+    duration towards zero."""
+    wanted = f"greatest(paid_minutes - {step / 2}, 1)" if step else "paid_minutes"
     sql = f"""
     WITH readings AS (
         SELECT zone_code AS zone, date_trunc('hour', observed_datetime) AS hour_start,
@@ -258,7 +288,7 @@ def _cells(con: duckdb.DuckDBPyConnection, zones: dict[str, Zone]) -> pd.DataFra
         SELECT zone_code AS zone, date_trunc('hour', start_datetime) AS hour_start,
                count(*) FILTER (WHERE paid_minutes > 0) AS sessions,
                coalesce(sum(paid_minutes) FILTER (WHERE paid_minutes > 0), 0) AS minutes,
-               coalesce(sum(ln(paid_minutes)) FILTER (WHERE paid_minutes > 0), 0) AS log_minutes,
+               coalesce(sum(ln({wanted})) FILTER (WHERE paid_minutes > 0), 0) AS log_minutes,
                sum(amount) AS revenue
         FROM parking_payments WHERE amount > 0
         GROUP BY ALL
