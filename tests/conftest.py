@@ -75,3 +75,16 @@ def browser():
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+@pytest.fixture(scope="session")
+def parking_town(tmp_path_factory) -> Path:
+    """Three weeks of the parking test town's tables, written once (tenants get copies)."""
+    from django.test import override_settings
+
+    from tests.parking.conftest import town, write_town
+
+    folder = tmp_path_factory.mktemp("parking-town")
+    with override_settings(WAREHOUSE_DIR=folder):
+        write_town("town", town(days=21))
+    return folder / "tenants" / "town"

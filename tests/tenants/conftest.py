@@ -101,19 +101,6 @@ def _open311_objects(tenant) -> None:
     )
 
 
-@pytest.fixture(scope="session")
-def parking_town(tmp_path_factory) -> Path:
-    """Three weeks of the parking test town's tables, written once (tenants get copies)."""
-    from django.test import override_settings
-
-    from tests.parking.conftest import town, write_town
-
-    folder = tmp_path_factory.mktemp("parking-town")
-    with override_settings(WAREHOUSE_DIR=folder):
-        write_town("town", town(days=21))
-    return folder / "tenants" / "town"
-
-
 @pytest.fixture
 def world(db, warehouse, tmp_path, parking_town):
     """An EPCI with two member communes (one sharing its data with it, one not), an unrelated
