@@ -254,6 +254,11 @@ def _elasticity_sentence(estimates: dict[str, elasticity.Estimate]) -> str:
                     "low": num(e.low, 2),
                     "high": num(e.high, 2),
                 }
+                + (
+                    ""
+                    if e.seasons
+                    else _(", without season control: no month was seen at two prices")
+                )
             )
         else:
             parts.append(
@@ -562,19 +567,38 @@ class Simulation:
     comparison: list[dict[str, Any]]
 
 
+@dataclass
+class Prepared:
+    """What a simulation needs that no policy changes: computed once per version of the data."""
+
+    base: simulate.Baseline
+    proposal: optimise.Proposal
+    sfpark_rates: dict[tuple[str, int], float]
+    sfpark: simulate.Prediction
+
+
+def prepare(data: Data, floor: float = optimise.FLOOR) -> Prepared | None:
+    base_ = simulate.baseline(data)
+    if base_ is None:
+        return None
+    rates = optimise.sfpark_rule(base_)
+    return Prepared(
+        base_, optimise.optimise(base_, floor=floor), rates, optimise.evaluate(base_, rates)
+    )
+
+
 def simulation(
     data: Data,
     policy: simulate.Policy,
     saved: list[Any] | None = None,
-    floor: float = optimise.FLOOR,
+    prepared: Prepared | None = None,
 ) -> Simulation | None:
-    base_ = simulate.baseline(data)
-    if base_ is None:
+    prepared = prepared or prepare(data)
+    if prepared is None:
         return None
+    base_, proposal = prepared.base, prepared.proposal
+    sfpark_rates, sfpark = prepared.sfpark_rates, prepared.sfpark
     prediction = simulate.predict(base_, policy)
-    proposal = optimise.optimise(base_, floor=floor)
-    sfpark_rates = optimise.sfpark_rule(base_)
-    sfpark = optimise.evaluate(base_, sfpark_rates)
     comparison = [
         _scenario_row(_("Today"), prediction.totals, "today"),
         _scenario_row(_("This policy"), prediction.totals, "predicted"),

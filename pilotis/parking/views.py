@@ -49,6 +49,16 @@ def scope_data(codes: tuple[str, ...]) -> parking_data.Data:
     return found
 
 
+def prepared(codes: tuple[str, ...], data: parking_data.Data) -> page.Prepared | None:
+    """Today's baseline, the optimiser's proposal and SFpark's rule: once per data version."""
+    key = "parking-prepared:" + hashlib.sha256(_versions(codes).encode()).hexdigest()
+    found = cache.get(key)
+    if found is None:
+        found = page.prepare(data) or "none"
+        cache.set(key, found, CACHE_SECONDS)
+    return None if found == "none" else found
+
+
 def _charts(charts: list[Chart]) -> list[dict[str, Any]]:
     out = []
     for chart in charts:
@@ -98,11 +108,11 @@ def index(request: HttpRequest, access: TenantAccess) -> HttpResponse:
     )
 
 
-def _bands(data: parking_data.Data) -> list[tuple[str, str, float, str, int]]:
+def _bands(ready: page.Prepared | None) -> list[tuple[str, str, float, str, int]]:
     """(field name, label, today's price, zone, band start) of every priced band today."""
-    base = simulate.baseline(data)
-    if base is None:
+    if ready is None:
         return []
+    base, data = ready.base, ready.base.data
     out = []
     for group in optimise.groups(base):
         label = _("%(zone)s, %(start)s h–%(end)s h (€ per hour)") % {
@@ -145,8 +155,10 @@ def policy_of(form: PolicyForm, bands: list[tuple[str, str, float, str, int]]) -
 
 
 def _simulation(access: TenantAccess, request: HttpRequest) -> dict[str, Any]:
-    data = scope_data(data_scope(access.tenant))
-    bands = _bands(data)
+    codes = data_scope(access.tenant)
+    data = scope_data(codes)
+    ready = prepared(codes, data)
+    bands = _bands(ready)
     form = PolicyForm(
         request.POST or request.GET or None, bands=[(b[0], b[1], b[2]) for b in bands]
     )
@@ -157,10 +169,10 @@ def _simulation(access: TenantAccess, request: HttpRequest) -> dict[str, Any]:
     saved = list(Scenario.objects.filter(tenant=access.tenant)[:10])
     result = None
     try:
-        result = page.simulation(data, policy, saved)
+        result = page.simulation(data, policy, saved, ready)
     except simulate.PolicyError as refused:
-        error = str(refused.message) if hasattr(refused, "message") else str(refused)
-        result = page.simulation(data, simulate.Policy(), saved)
+        error = str(refused)
+        result = page.simulation(data, simulate.Policy(), saved, ready)
     return {
         "data": data,
         "form": form,

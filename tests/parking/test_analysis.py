@@ -269,3 +269,15 @@ def test_sfpark_rule_steps(town_data):
             else -0.5
         )
         assert rates[(group.zone, group.start)] == pytest.approx(max(0, expected))
+
+
+def test_month_effects_only_when_a_month_was_seen_at_two_prices(town_data):
+    """The change falls on 10 November: November alone is seen at both prices. Without it, the
+    months before and after would stand for the price, so no month effect is fitted — and the
+    estimate says so."""
+    kinds = town_data.cells["zone"].map({"A": "hyper_centre", "B": "periphery"})
+    a = town_data.cells[kinds == "hyper_centre"]
+    assert elasticity.estimate(a, "hyper_centre", "occupancy").seasons
+    without_november = a[a["month"] != 11]
+    found = elasticity.estimate(without_november, "hyper_centre", "occupancy")
+    assert found.estimated and not found.seasons
