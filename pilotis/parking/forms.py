@@ -93,3 +93,40 @@ class PolicyForm(forms.Form):
                 ),
             )
             self.band_fields.append(name)
+
+
+class AimsForm(forms.Form):
+    """The optimiser's target occupancy band, income floor and price step."""
+
+    target_low = forms.IntegerField(
+        label=_("Target occupancy, from (%)"), required=False, min_value=0, max_value=100
+    )
+    target_high = forms.IntegerField(label=_("to (%)"), required=False, min_value=1, max_value=100)
+    floor = forms.IntegerField(
+        label=_("Income kept, at least (% of today)"), required=False, min_value=0, max_value=200
+    )
+    step = forms.ChoiceField(
+        label=_("Price step (€)"),
+        required=False,
+        choices=[("0.10", "0,10"), ("0.05", "0,05"), ("0.25", "0,25"), ("0.50", "0,50")],
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        low, high = cleaned.get("target_low"), cleaned.get("target_high")
+        if low is not None and high is not None and high <= low:
+            raise forms.ValidationError(_("The target band must end above where it starts."))
+        return cleaned
+
+    def aims(self) -> tuple[float, float, float, float]:
+        """(low, high, floor, step) as shares and euros, with SFpark's defaults."""
+        d = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        low = d.get("target_low")
+        high = d.get("target_high")
+        floor = d.get("floor")
+        return (
+            (60 if low is None else low) / 100,
+            (80 if high is None else high) / 100,
+            (95 if floor is None else floor) / 100,
+            float(d.get("step") or "0.10"),
+        )

@@ -121,7 +121,7 @@ class _GroupModel:
         costs = np.array([_cost(b, x) for b, x in zip(bands, d, strict=True)])
         return np.nan_to_num(sessions * costs)
 
-    def outcome(self, price: float) -> tuple[float, float]:
+    def outcome(self, price: float, target: tuple[float, float] = TARGET) -> tuple[float, float]:
         moved = [b if abs(price - b.rate) < 1e-9 else _scaled(b, price) for b in self.bands]
         p1 = np.array([b.rate for b in moved])
         q1 = np.minimum(_arc_np(self.q0, self.p0, p1, self.eq), 1.0)
@@ -138,7 +138,7 @@ class _GroupModel:
         fines1 = np.where(p1 > 0, self.fines * ratio, 0.0)
         fps = fines1 * mean_fine * self.fine_rate
         income = float(((revenue + fps) * self.days).sum())
-        return outside(pd.Series(q1), pd.Series(self.days)), income
+        return outside(pd.Series(q1), pd.Series(self.days), target), income
 
 
 def _arc_np(q0: np.ndarray, p0: np.ndarray, p1: np.ndarray, eps: np.ndarray) -> np.ndarray:
@@ -158,8 +158,8 @@ def candidates(group: Group, step: float = STEP, ceiling: float | None = None) -
     return sorted(prices)
 
 
-def outside(occupancy: pd.Series, weight: pd.Series) -> float:
-    low, high = TARGET
+def outside(occupancy: pd.Series, weight: pd.Series, target: tuple[float, float] = TARGET) -> float:
+    low, high = target
     width = high - low
     distance = np.maximum(0, low - occupancy) + np.maximum(0, occupancy - high)
     return float((np.minimum(distance / width, 1.0) * weight).sum())
@@ -176,7 +176,8 @@ def optimise(
     ceiling: float | None = None,
     fixed: dict[tuple[str, int], float] | None = None,
 ) -> Proposal:
-    """The exact optimum (see the module docstring)."""
+    """The exact optimum (see the module docstring), for the baseline's target band."""
+    target = base.target
     found = groups(base)
     fixed = fixed or {}
     today = predict(base)
@@ -192,10 +193,10 @@ def optimise(
         key = (group.zone, group.start)
         choices = [fixed[key]] if key in fixed else candidates(group, step, ceiling)
         model = _GroupModel(base, index, bands)
-        _same, today_income = model.outcome(group.rate)
+        _same, today_income = model.outcome(group.rate, target)
         days = float(model.days.sum())
         for price in choices:
-            hours_outside, income = model.outcome(price)
+            hours_outside, income = model.outcome(price, target)
             costs.append(hours_outside + CHANGE_PENALTY * abs(price - group.rate) * days)
             incomes.append(income - today_income)  # the change this choice brings
             owner.append(g_index)
@@ -233,7 +234,7 @@ def objective(base: Baseline, rates: dict[tuple[str, int], float]) -> tuple[floa
         index, _bands = _band_cells(base, group)
         rows = prediction.cells.loc[index]
         price = rates.get((group.zone, group.start), group.rate)
-        cost += outside(rows["occupancy_predicted"], rows["days"])
+        cost += outside(rows["occupancy_predicted"], rows["days"], base.target)
         cost += CHANGE_PENALTY * abs(price - group.rate) * rows["days"].sum()
     return cost, prediction.totals["income_predicted"]
 

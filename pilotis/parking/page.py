@@ -577,14 +577,19 @@ class Prepared:
     sfpark: simulate.Prediction
 
 
-def prepare(data: Data, floor: float = optimise.FLOOR) -> Prepared | None:
+def prepare(
+    data: Data,
+    floor: float = optimise.FLOOR,
+    target: tuple[float, float] = simulate.TARGET,
+    step: float = optimise.STEP,
+) -> Prepared | None:
     base_ = simulate.baseline(data)
     if base_ is None:
         return None
+    base_.target = target
     rates = optimise.sfpark_rule(base_)
-    return Prepared(
-        base_, optimise.optimise(base_, floor=floor), rates, optimise.evaluate(base_, rates)
-    )
+    proposal = optimise.optimise(base_, floor=floor, step=step)
+    return Prepared(base_, proposal, rates, optimise.evaluate(base_, rates))
 
 
 def simulation(
@@ -638,7 +643,7 @@ def _scenario_row(name: str, totals: dict[str, float], which: str) -> dict[str, 
 
 def explain(data: Data, base_: simulate.Baseline, proposal: optimise.Proposal) -> list[str]:
     """The optimiser's proposal in plain French, band by band."""
-    low, high = simulate.TARGET
+    low, high = base_.target
     lines = []
     if not proposal.feasible:
         lines.append(
@@ -706,7 +711,7 @@ def explain(data: Data, base_: simulate.Baseline, proposal: optimise.Proposal) -
     totals = proposal.prediction.totals
     lines.append(
         _(
-            "In all: %(share)s of paid hours in the 60–80 %% band (today %(today)s), income "
+            "In all: %(share)s of paid hours in the target band (today %(today)s), income "
             "%(income)s a year against %(income_today)s today."
         )
         % {
@@ -882,7 +887,7 @@ def _comparison_chart(comparison: list[dict[str, Any]]) -> Chart:
                     "x": {
                         "field": "in_target",
                         "type": "quantitative",
-                        "title": _("Paid hours in the 60–80 % band (%)"),
+                        "title": _("Paid hours in the target band (%)"),
                         "scale": {"domain": [0, 100]},
                     },
                     "y": {
@@ -902,7 +907,7 @@ def _comparison_chart(comparison: list[dict[str, Any]]) -> Chart:
                         {
                             "field": "in_target",
                             "type": "quantitative",
-                            "title": _("Paid hours in the 60–80 % band (%)"),
+                            "title": _("Paid hours in the target band (%)"),
                         },
                     ],
                 },
@@ -930,7 +935,7 @@ def _comparison_chart(comparison: list[dict[str, Any]]) -> Chart:
             _("FPS (€/year)"),
             _("Income (€/year)"),
             _("Mean occupancy (%)"),
-            _("Paid hours in the 60–80 % band (%)"),
+            _("Paid hours in the target band (%)"),
             _("Hours above 85 % (%)"),
         ],
         rows,

@@ -96,6 +96,7 @@ class Baseline:
     fine_payment_rate: float
     start: Any = None
     end: Any = None
+    target: tuple[float, float] = TARGET  # the occupancy band aimed at
 
 
 @dataclass
@@ -375,8 +376,8 @@ def _summarise(cells: pd.DataFrame, base: Baseline, grids: list[Tariff]) -> Pred
                 "turnover_predicted": float(
                     np.average(hours["turnover_predicted"], weights=weight)
                 ),
-                "in_target_today": _share_in(hours["occupancy_today"], weight),
-                "in_target_predicted": _share_in(hours["occupancy_predicted"], weight),
+                "in_target_today": _share_in(hours["occupancy_today"], weight, base.target),
+                "in_target_predicted": _share_in(hours["occupancy_predicted"], weight, base.target),
                 "saturated_today": _share_above(hours["occupancy_today"], weight),
                 "saturated_predicted": _share_above(hours["occupancy_predicted"], weight),
             }
@@ -391,8 +392,8 @@ def _summarise(cells: pd.DataFrame, base: Baseline, grids: list[Tariff]) -> Pred
         "fps_predicted": float(zones["fps_predicted"].sum()),
         "occupancy_today": float(np.average(hours["occupancy_today"], weights=weight)),
         "occupancy_predicted": float(np.average(hours["occupancy_predicted"], weights=weight)),
-        "in_target_today": _share_in(hours["occupancy_today"], weight),
-        "in_target_predicted": _share_in(hours["occupancy_predicted"], weight),
+        "in_target_today": _share_in(hours["occupancy_today"], weight, base.target),
+        "in_target_predicted": _share_in(hours["occupancy_predicted"], weight, base.target),
         "saturated_today": _share_above(hours["occupancy_today"], weight),
         "saturated_predicted": _share_above(hours["occupancy_predicted"], weight),
     }
@@ -401,8 +402,10 @@ def _summarise(cells: pd.DataFrame, base: Baseline, grids: list[Tariff]) -> Pred
     return Prediction(cells, zones, totals, grids)
 
 
-def _share_in(occupancy: pd.Series, weight: pd.Series) -> float:
-    low, high = TARGET
+def _share_in(
+    occupancy: pd.Series, weight: pd.Series, target: tuple[float, float] = TARGET
+) -> float:
+    low, high = target
     inside = ((occupancy >= low) & (occupancy <= high)).astype(float)
     return float(np.average(inside, weights=weight)) if weight.sum() > 0 else 0.0
 

@@ -20,7 +20,7 @@ from pilotis.exports import table_csv, table_xlsx
 from pilotis.metrics.charts import Chart
 from pilotis.parking import data as parking_data
 from pilotis.parking import optimise, page, simulate
-from pilotis.parking.forms import FiltersForm, PolicyForm
+from pilotis.parking.forms import AimsForm, FiltersForm, PolicyForm
 from pilotis.parking.indicators import Period
 from pilotis.parking.models import Scenario
 from pilotis.tenants.access import TenantAccess, data_scope, tenant_view
@@ -49,12 +49,16 @@ def scope_data(codes: tuple[str, ...]) -> parking_data.Data:
     return found
 
 
-def prepared(codes: tuple[str, ...], data: parking_data.Data) -> page.Prepared | None:
-    """Today's baseline, the optimiser's proposal and SFpark's rule: once per data version."""
-    key = "parking-prepared:" + hashlib.sha256(_versions(codes).encode()).hexdigest()
+def prepared(
+    codes: tuple[str, ...], data: parking_data.Data, aims: tuple[float, float, float, float]
+) -> page.Prepared | None:
+    """Today's baseline, the optimiser's proposal and SFpark's rule: once per data version and
+    optimiser's aims (target band, income floor, price step)."""
+    low, high, floor, step = aims
+    key = "parking-prepared:" + hashlib.sha256(f"{_versions(codes)}|{aims}".encode()).hexdigest()
     found = cache.get(key)
     if found is None:
-        found = page.prepare(data) or "none"
+        found = page.prepare(data, floor=floor, target=(low, high), step=step) or "none"
         cache.set(key, found, CACHE_SECONDS)
     return None if found == "none" else found
 
@@ -157,7 +161,9 @@ def policy_of(form: PolicyForm, bands: list[tuple[str, str, float, str, int]]) -
 def _simulation(access: TenantAccess, request: HttpRequest) -> dict[str, Any]:
     codes = data_scope(access.tenant)
     data = scope_data(codes)
-    ready = prepared(codes, data)
+    aims_form = AimsForm(request.GET or None)
+    aims = aims_form.aims()
+    ready = prepared(codes, data, aims)
     bands = _bands(ready)
     form = PolicyForm(
         request.POST or request.GET or None, bands=[(b[0], b[1], b[2]) for b in bands]
@@ -181,6 +187,8 @@ def _simulation(access: TenantAccess, request: HttpRequest) -> dict[str, Any]:
         "result": result,
         "error": error,
         "saved": saved,
+        "aims_form": aims_form,
+        "aims": aims,
     }
 
 
@@ -228,6 +236,13 @@ def simulation(request: HttpRequest, access: TenantAccess) -> HttpResponse:
             "tenant_name": access.tenant.name,
             "form": context["form"],
             "band_fields": [context["form"][b[0]] for b in context["bands"]],
+            "aims_form": context["aims_form"],
+            "settings": {
+                "low": page.num(context["aims"][0] * 100),
+                "high": page.num(context["aims"][1] * 100),
+                "floor": page.num(context["aims"][2] * 100),
+                "step": page.num(context["aims"][3], 2),
+            },
             "result": result,
             "charts": [] if result is None else _charts(result.charts),
             "proposal_rows": proposal_rows,

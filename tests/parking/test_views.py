@@ -149,3 +149,23 @@ def test_scenarios_stay_in_their_tenant(client, saint_malo, warehouse):
     assert client.get(reverse("parking:simulation", args=[saint_malo.code])).status_code == 404
     empty = client.get(reverse("parking:index", args=[other.code]), HTTP_ACCEPT_LANGUAGE="fr")
     assert "Aucune donnée de stationnement" in text(empty)
+
+
+def test_the_optimiser_aims_are_the_users(client, saint_malo):
+    login(client, saint_malo, Role.ANALYST)
+    url = reverse("parking:simulation", args=[saint_malo.code])
+    default = client.get(url).context["result"].proposal
+    assert default.floor == 0.95
+    other = client.get(
+        url, {"target_low": "30", "target_high": "50", "floor": "80", "step": "0.25"}
+    )
+    proposal = other.context["result"].proposal
+    assert proposal.floor == 0.80 and other.context["result"].base.target == (0.30, 0.50)
+    assert all(
+        round(p / 0.25, 6) == int(round(p / 0.25)) or p == g.rate
+        for g in proposal.groups
+        for p in [proposal.rates[(g.zone, g.start)]]
+    )
+    assert proposal.rates != default.rates
+    refused = client.get(url, {"target_low": "80", "target_high": "60"})
+    assert "target band must end above" in text(refused) or "fourchette" in text(refused)
