@@ -18,9 +18,11 @@ class UploadForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["table"].choices = [  # type: ignore[attr-defined]  # type: ignore[attr-defined]
-            (name, schema.title) for name, schema in canonical_tables().items()
-        ]
+        # In the order of the titles the user reads (the citizen requests first).
+        self.fields["table"].choices = sorted(  # type: ignore[attr-defined]
+            ((name, schema.title) for name, schema in canonical_tables().items()),
+            key=lambda choice: choice[1],
+        )
 
 
 class MappingForm(forms.Form):
