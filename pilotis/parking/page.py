@@ -447,14 +447,7 @@ def _revenue_vs_occupancy(data: Data, table: Any) -> Chart | None:
                     ],
                 },
             },
-            {
-                "mark": {"type": "text", "dy": -12, "fontSize": 12},
-                "encoding": {
-                    "x": {"field": "occupancy", "type": "quantitative"},
-                    "y": {"field": "per_space", "type": "quantitative"},
-                    "text": {"field": "zone"},
-                },
-            },
+            _labels("occupancy", "per_space", "zone"),
         ],
     )
     return Chart(
@@ -550,6 +543,18 @@ def _zones_table(data: Data, table: Any) -> Chart | None:
         rows,
         spec,
     )
+
+
+def _labels(x: str, y: str, text: str) -> dict[str, Any]:
+    """A layer writing each point's name just above it."""
+    return {
+        "mark": {"type": "text", "dy": -12, "fontSize": 12},
+        "encoding": {
+            "x": {"field": x, "type": "quantitative"},
+            "y": {"field": y, "type": "quantitative"},
+            "text": {"field": text},
+        },
+    }
 
 
 # --- the what-if ----------------------------------------------------------------------------------
@@ -912,14 +917,7 @@ def _comparison_chart(comparison: list[dict[str, Any]]) -> Chart:
                     ],
                 },
             },
-            {
-                "mark": {"type": "text", "dy": -12, "fontSize": 12},
-                "encoding": {
-                    "x": {"field": "in_target", "type": "quantitative"},
-                    "y": {"field": "income", "type": "quantitative"},
-                    "text": {"field": "scenario"},
-                },
-            },
+            _labels("in_target", "income", "scenario"),
         ],
     )
     return Chart(

@@ -4,20 +4,18 @@ computes; the data of a scope is read once per table version and kept in the cac
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from pilotis.exports import table_csv, table_xlsx
-from pilotis.metrics.charts import Chart
+from pilotis.metrics.downloads import chart_contexts, chart_download
 from pilotis.parking import data as parking_data
 from pilotis.parking import optimise, page, simulate
 from pilotis.parking.forms import AimsForm, FiltersForm, PolicyForm
@@ -28,7 +26,6 @@ from pilotis.tenants.roles import Perm
 from pilotis.warehouse import storage
 
 CACHE_SECONDS = 3600
-SHOWN_ROWS = 40
 
 
 def _versions(codes: tuple[str, ...]) -> str:
@@ -63,17 +60,6 @@ def prepared(
     return None if found == "none" else found
 
 
-def _charts(charts: list[Chart]) -> list[dict[str, Any]]:
-    out = []
-    for chart in charts:
-        context = chart.as_context()
-        context["spec_id"] = f"{chart.slug}-spec"
-        context["shown_rows"] = chart.rows[:SHOWN_ROWS]
-        context["hidden_rows"] = max(0, len(chart.rows) - SHOWN_ROWS)
-        out.append(context)
-    return out
-
-
 def _figures(access: TenantAccess, request: HttpRequest) -> tuple[FiltersForm, page.Page | None]:
     data = scope_data(data_scope(access.tenant))
     zones = sorted(((c, z.name) for c, z in data.zones.items()), key=lambda kv: kv[1])
@@ -103,7 +89,7 @@ def index(request: HttpRequest, access: TenantAccess) -> HttpResponse:
             "tenant_name": access.tenant.name,
             "form": form,
             "page": built,
-            "charts": [] if built is None else _charts(built.charts),
+            "charts": [] if built is None else chart_contexts(built.charts),
             "query_string": urlencode({k: v for k, v in request.GET.items() if v}),
             "can_manage_data": access.can(Perm.MANAGE_DATA),
             "export_csv": "parking:export-csv",
@@ -244,7 +230,7 @@ def simulation(request: HttpRequest, access: TenantAccess) -> HttpResponse:
                 "step": page.num(context["aims"][3], 2),
             },
             "result": result,
-            "charts": [] if result is None else _charts(result.charts),
+            "charts": [] if result is None else chart_contexts(result.charts),
             "proposal_rows": proposal_rows,
             "comparison": []
             if result is None
@@ -272,31 +258,12 @@ def simulation(request: HttpRequest, access: TenantAccess) -> HttpResponse:
     )
 
 
-def _download(found: Chart | None, tenant: str, fmt: str) -> HttpResponse:
-    if found is None:
-        raise Http404
-    stamp = datetime.now().strftime("%Y-%m-%d")
-    name = f"stationnement-{tenant}-{found.slug}-{stamp}"
-    if fmt == "csv":
-        response = HttpResponse(
-            table_csv(found.columns, found.rows), content_type="text/csv; charset=utf-8"
-        )
-        response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-        return response
-    response = HttpResponse(
-        table_xlsx(found.title, found.columns, found.rows),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
-    return response
-
-
 @require_GET
 @tenant_view(Perm.VIEW_DASHBOARDS)
 def export(request: HttpRequest, access: TenantAccess, chart: str, fmt: str) -> HttpResponse:
     _form, built = _figures(access, request)
     found = None if built is None else next((c for c in built.charts if c.slug == chart), None)
-    return _download(found, access.tenant.code, fmt)
+    return chart_download(found, f"stationnement-{access.tenant.code}-{chart}", fmt)
 
 
 @require_GET
@@ -306,4 +273,4 @@ def simulation_export(
 ) -> HttpResponse:
     result = _simulation(access, request)["result"]
     found = None if result is None else next((c for c in result.charts if c.slug == chart), None)
-    return _download(found, access.tenant.code, fmt)
+    return chart_download(found, f"stationnement-{access.tenant.code}-{chart}", fmt)

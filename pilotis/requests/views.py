@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
 from django.core.cache import cache
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone, translation
 from django.views.decorators.http import require_GET
 
-from pilotis.exports import table_csv, table_xlsx
+from pilotis.metrics.downloads import chart_contexts, chart_download
 from pilotis.referential.models import Commune, OrgUnit, Theme
 from pilotis.requests import page, topics
 from pilotis.requests.data import Period, Scope
@@ -103,14 +102,7 @@ def _page(access: TenantAccess, request: HttpRequest) -> tuple[FiltersForm, Any,
 @tenant_view(Perm.VIEW_DASHBOARDS)
 def index(request: HttpRequest, access: TenantAccess) -> HttpResponse:
     form, built, query = _page(access, request)
-    charts = []
-    if built is not None:
-        for chart in built.charts:
-            context = chart.as_context()
-            context["spec_id"] = f"{chart.slug}-spec"
-            context["shown_rows"] = chart.rows[: page.SHOWN_ROWS]
-            context["hidden_rows"] = max(0, len(chart.rows) - page.SHOWN_ROWS)
-            charts.append(context)
+    charts = [] if built is None else chart_contexts(built.charts, page.SHOWN_ROWS)
     return render(
         request,
         "requests/index.html",
@@ -129,6 +121,8 @@ def index(request: HttpRequest, access: TenantAccess) -> HttpResponse:
             },
             "query_string": query,
             "can_manage_data": access.can(Perm.MANAGE_DATA),
+            "export_csv": "requests:export-csv",
+            "export_xlsx": "requests:export-xlsx",
         },
     )
 
@@ -138,19 +132,4 @@ def index(request: HttpRequest, access: TenantAccess) -> HttpResponse:
 def export(request: HttpRequest, access: TenantAccess, chart: str, fmt: str) -> HttpResponse:
     _form, built, _query = _page(access, request)
     found = None if built is None else next((c for c in built.charts if c.slug == chart), None)
-    if found is None:
-        raise Http404
-    stamp = datetime.now().strftime("%Y-%m-%d")
-    name = f"demandes-{access.tenant.code}-{chart}-{stamp}"
-    if fmt == "csv":
-        response = HttpResponse(
-            table_csv(found.columns, found.rows), content_type="text/csv; charset=utf-8"
-        )
-        response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-        return response
-    response = HttpResponse(
-        table_xlsx(found.title, found.columns, found.rows),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
-    return response
+    return chart_download(found, f"demandes-{access.tenant.code}-{chart}", fmt)
