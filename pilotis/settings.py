@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "pilotis.metrics",
     "pilotis.requests",
     "pilotis.parking",
+    "pilotis.portfolio",
     "pilotis.open311",
     "pilotis.demo",
 ]
