@@ -48,25 +48,43 @@ def table_csv(columns: list[str], rows: list[list[object]]) -> bytes:
 
 def table_xlsx(title: str, columns: list[str], rows: list[list[object]]) -> bytes:
     """A table as an XLSX workbook of one sheet (bold header, numbers kept as numbers)."""
+    return workbook_xlsx([(title, columns, rows)])
+
+
+Sheet = tuple[str, list[str], list[list[object]]]  # (title, header, rows)
+
+
+def workbook_xlsx(sheets: list[Sheet]) -> bytes:
+    """Tables as an XLSX workbook, one sheet each (bold header, frozen first row, numbers and
+    dates kept as such, so that French Excel shows them with its own formats)."""
     import io
+    import re
 
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
     book = Workbook()
-    sheet = book.active
-    assert sheet is not None  # noqa: S101 - a new workbook has one sheet
-    import re
-
-    sheet.title = re.sub(r"[\[\]:*?/\\]", " ", title)[:31].strip() or "Données"
-    sheet.append([neutralise_cell(c) for c in columns])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        sheet.append([neutralise_cell(v) for v in row])
-    for index, column in enumerate(columns, start=1):
-        width = max([len(str(column))] + [len(str(r[index - 1])) for r in rows[:200]]) + 2
-        sheet.column_dimensions[sheet.cell(1, index).column_letter].width = min(width, 60)
+    first = book.active
+    assert first is not None  # noqa: S101 - a new workbook has one sheet
+    book.remove(first)
+    used: set[str] = set()
+    for title, columns, rows in sheets:
+        name = re.sub(r"[\[\]:*?/\\]", " ", title)[:31].strip() or "Données"
+        base, n = name, 2
+        while name.lower() in used:  # sheet names are unique, case aside
+            name = f"{base[:28]} {n}"
+            n += 1
+        used.add(name.lower())
+        sheet = book.create_sheet(name)
+        sheet.append([neutralise_cell(c) for c in columns])
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        sheet.freeze_panes = "A2"
+        for row in rows:
+            sheet.append([neutralise_cell(v) for v in row])
+        for index, column in enumerate(columns, start=1):
+            width = max([len(str(column))] + [len(str(r[index - 1])) for r in rows[:200]]) + 2
+            sheet.column_dimensions[sheet.cell(1, index).column_letter].width = min(width, 60)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -12,6 +12,7 @@ urlpatterns = [
     path("t/<str:tenant_code>/donnees/", include("pilotis.connectors.urls")),
     path("t/<str:tenant_code>/demandes/", include("pilotis.requests.urls")),
     path("t/<str:tenant_code>/stationnement/", include("pilotis.parking.urls")),
+    path("t/<str:tenant_code>/projets/", include("pilotis.portfolio.urls")),
     path("api/v1/", api.urls),
     path("open311/v2/<str:tenant_code>/", include("pilotis.open311.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -61,6 +61,7 @@ CAPABILITIES: tuple[Capability, ...] = (
             "The portfolio of digital projects with their value analysis, prioritisation under "
             "budget, usage adoption and the digital maturity self-assessment."
         ),
+        url_name="portfolio:index",
     ),
     Capability(
         "donnees",
