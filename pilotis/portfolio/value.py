@@ -218,6 +218,7 @@ def value_of(
     axes = []
     for axis in grid["axes"]:
         computed = axis.get("computed")
+        mark: str | None
         if computed == "roi":
             mark, why = roi_mark(project)
         elif computed == "alignment":

@@ -19,8 +19,20 @@ from pilotis.requests.data import DIMENSIONS, Database, Period, Scope, connect
 DOMAIN = "requests"
 
 
+# Filters may be named by their dimension (as the registry's other domains do) or by the
+# scope's own plural names (as the JSON API passes them).
+FILTER_NAMES = {
+    "commune_insee": "communes",
+    "service": "services",
+    "category": "categories",
+    "channel": "channels",
+}
+
+
 def scope_of(query: Query) -> Scope:
-    return Scope(query.tenant_codes, **query.filters)
+    return Scope(
+        query.tenant_codes, **{FILTER_NAMES.get(k, k): v for k, v in query.filters.items()}
+    )
 
 
 def targets_for(tenant_codes: tuple[str, ...]) -> dict[str, float]:

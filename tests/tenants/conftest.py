@@ -17,6 +17,8 @@ SOURCE_MAPPING = (
 def tenant_objects(tenant_code: str, route: str = "") -> dict[str, str]:
     """URL parameters naming the objects `world` creates in each tenant (the Open311 server's
     tokens are its own: UUIDs given when a request is posted)."""
+    if route.startswith("t/<str:tenant_code>/projets/"):
+        return {"<int:project_id>": str(int(tenant_code) * 10), "<slug:chart>": "valeur"}
     if route.startswith("t/<str:tenant_code>/stationnement/"):
         return {"<slug:chart>": "scenarios" if "simulation" in route else "zones"}
     if route.startswith("open311/"):
@@ -67,6 +69,11 @@ def _tenant_data(tenant, var_dir, parking_town: Path) -> None:
     (upload / "export.csv").write_text("id;s;d\n1;open;01/01/2026\n", encoding="utf-8")
     (upload / ".table").write_text("requests", encoding="utf-8")
     _open311_objects(tenant)
+    from pilotis.portfolio.models import Project
+
+    Project.objects.create(
+        id=int(tenant.code) * 10, tenant=tenant, number="P-01", title="Portail", status="idee"
+    )
     for table in parking_town.iterdir():  # the same small parking town in every tenant
         shutil.copytree(table, storage.table_uri(tenant.code, table.name))
 
