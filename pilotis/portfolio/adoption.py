@@ -3,8 +3,8 @@ from when its measure starts to the last complete month, and set against its tar
 
 Status of a usage: "reached" (the last month meets the target), "on track" (it is at least
 where a straight line from the first month to the target at the target date would be today),
-"behind" (below that line, or the target date passed without reaching it), "no data" (the
-metric gives nothing yet), "unmeasured" (no metric: the sentence alone)."""
+"behind" (below that line, the target date passed, or no date to judge by), "no data" (the
+metric gives nothing yet, or only zeros), "unmeasured" (no metric: the sentence alone)."""
 
 from __future__ import annotations
 
@@ -142,7 +142,7 @@ def adoption(usage: TargetUsage, codes: tuple[str, ...], today: date | None = No
     except MetricError as error:
         return Adoption(usage, State.NO_DATA, error=str(error))
     unit = "ratio" if usage.as_share else metric.unit
-    if not points:
+    if not points or all(v == 0 for _m, v in points):  # nothing loaded yet, or not measured
         return Adoption(usage, State.NO_DATA, unit=unit)
     latest = points[-1][1]
     if usage.target is None:
@@ -157,7 +157,7 @@ def adoption(usage: TargetUsage, codes: tuple[str, ...], today: date | None = No
         state = State.REACHED
     elif usage.target_on is not None and usage.target_on < today:
         state = State.BEHIND
-    elif expected is None or meets(latest, expected):
+    elif expected is not None and meets(latest, expected):
         state = State.ON_TRACK
     else:
         state = State.BEHIND
