@@ -196,7 +196,8 @@ def candidates(views: list[ProjectView]) -> list[Candidate]:
                 value=v.value.index,
                 costs={y.year: float(y.cost) for y in v.years},
                 staff={y.year: float(y.staff_days) for y in v.years},
-                mandatory=p.mandatory,
+                # Under way counts as committed: kept unless the what-if leaves it out.
+                mandatory=p.mandatory or p.status == Status.IN_PROGRESS,
                 depends_on=tuple(d.pk for d in p.depends_on.all() if d.pk in open_ids),
             )
         )

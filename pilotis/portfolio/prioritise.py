@@ -5,8 +5,9 @@ exact 0–1 integer programme, solved by scipy's HiGHS (`milp`): a few hundred p
 milliseconds.
 
 What-if: the budget and the capacity scaled by a percentage, projects forced in or left out.
-Between sets of equal value, the cheaper one wins (a penalty of one millionth of a value point
-per euro: it never outweighs a value difference, values being given to a tenth of a point)."""
+Leaving a project out also leaves out the projects that need it. Between sets of equal value,
+the cheaper one wins (a penalty of one millionth of a value point per euro: it never outweighs
+a value difference, values being given to a tenth of a point)."""
 
 from __future__ import annotations
 
@@ -73,12 +74,27 @@ def scaled(capacities: Iterable[Capacity], what_if: WhatIf) -> list[Capacity]:
     return [Capacity(c.year, c.budget * b, c.staff_days * s) for c in capacities]
 
 
+def left_out(candidates: list[Candidate], what_if: WhatIf) -> set[int]:
+    """The projects left out, and every project that needs one of them (it cannot be done
+    without it)."""
+    out = {c.id for c in candidates if c.id in what_if.exclude}
+    grew = True
+    while grew:
+        grew = False
+        for c in candidates:
+            if c.id not in out and any(d in out for d in c.depends_on):
+                out.add(c.id)
+                grew = True
+    return out
+
+
 def kept(candidates: list[Candidate], what_if: WhatIf) -> set[int]:
-    """The projects that must be in: mandatory (unless left out) and forced, with what they
-    depend on."""
+    """The projects that must be in: mandatory (unless left out, directly or through what
+    they need) and forced, with what they depend on."""
     by_id = {c.id: c for c in candidates}
+    gone = left_out(candidates, what_if)
     todo = [c.id for c in candidates if c.id in what_if.force] + [
-        c.id for c in candidates if c.mandatory and c.id not in what_if.exclude
+        c.id for c in candidates if c.mandatory and c.id not in gone
     ]
     out: set[int] = set()
     while todo:
@@ -119,7 +135,8 @@ def solve(
     index = {c.id: i for i, c in enumerate(candidates)}
     must = kept(candidates, what_if)
     lower = np.array([1.0 if c.id in must else 0.0 for c in candidates])
-    upper = np.array([0.0 if c.id in what_if.exclude else 1.0 for c in candidates])
+    gone = left_out(candidates, what_if)
+    upper = np.array([0.0 if c.id in gone else 1.0 for c in candidates])
     if np.any(lower > upper):  # a forced or mandatory project needs one that is left out
         return Selection(False, frozenset(), 0.0, blocking=[("conflict", 0)])
     rows, lb, ub = [], [], []

@@ -6,7 +6,16 @@ import random
 
 import pytest
 
-from pilotis.portfolio.prioritise import Candidate, Capacity, WhatIf, kept, scaled, solve, uses
+from pilotis.portfolio.prioritise import (
+    Candidate,
+    Capacity,
+    WhatIf,
+    kept,
+    left_out,
+    scaled,
+    solve,
+    uses,
+)
 
 YEARS = (2026, 2027, 2028)
 
@@ -46,7 +55,7 @@ def _brute_force(
     for size in range(len(ids) + 1):
         for subset in itertools.combinations(ids, size):
             chosen = set(subset)
-            if not must <= chosen or chosen & what_if.exclude:
+            if not must <= chosen or chosen & left_out(candidates, what_if):
                 continue
             if any(d not in chosen for pid in chosen for d in by_id[pid].depends_on):
                 continue
@@ -138,3 +147,20 @@ def test_ties_go_to_the_cheaper_set():
     a = Candidate(1, 50, {2026: 80_000}, {2026: 10})
     b = Candidate(2, 50, {2026: 20_000}, {2026: 10})
     assert solve([a, b], [Capacity(2026, 90_000, 100)]).chosen == {2}
+
+
+def test_leaving_out_a_project_leaves_out_what_needs_it():
+    base = Candidate(1, 10, {2026: 10_000}, {2026: 10})
+    needs = Candidate(2, 80, {2026: 10_000}, {2026: 10}, mandatory=True, depends_on=(1,))
+    then = Candidate(3, 50, {2026: 10_000}, {2026: 10}, depends_on=(2,))
+    other = Candidate(4, 5, {2026: 10_000}, {2026: 10})
+    capacities = [Capacity(2026, 1e6, 100)]
+    assert solve([base, needs, then, other], capacities).chosen == {1, 2, 3, 4}
+    found = solve([base, needs, then, other], capacities, WhatIf(exclude=frozenset({1})))
+    assert found.feasible and found.chosen == {4}  # the mandatory one too: the user's choice
+    forced = solve(
+        [base, needs, then, other],
+        capacities,
+        WhatIf(force=frozenset({3}), exclude=frozenset({1})),
+    )
+    assert not forced.feasible and forced.blocking == [("conflict", 0)]
