@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from pilotis.tenants.models import Tenant
 
@@ -58,11 +59,13 @@ OPEN_STATUSES = (Status.IDEA, Status.STUDY, Status.PLANNED, Status.IN_PROGRESS, 
 
 class Project(models.Model):
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="projects")
-    number = models.CharField(_("number"), max_length=20)
+    number = models.CharField(_("project number"), max_length=20)
     title = models.CharField(_("title"), max_length=300)
     description = models.TextField(_("description"), blank=True)
     categories = models.JSONField(_("categories"), default=list, blank=True)
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices)
+    status = models.CharField(
+        pgettext_lazy("project", "status"), max_length=10, choices=Status.choices
+    )
     sponsor = models.CharField(
         _("sponsor"),
         max_length=200,

@@ -12,6 +12,7 @@ from typing import Any
 from django.db.models import Prefetch
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from pilotis.metrics import charts
 from pilotis.metrics.charts import Chart
@@ -134,7 +135,7 @@ def action_plan(views: list[ProjectView]) -> tuple[list[str], list[list[Any]]]:
         _("Title"),
         _("Categories"),
         _("Description"),
-        _("Status"),
+        pgettext("project", "Status"),
         _("Late"),
         _("Lead service"),
         _("Referent person"),
@@ -329,14 +330,14 @@ def gantt_chart(views: list[ProjectView], chosen: frozenset[int] | None = None) 
                     "color": {
                         "field": "groupe",
                         "type": "nominal",
-                        "title": _("Status") if chosen is None else None,
+                        "title": pgettext("project", "Status") if chosen is None else None,
                         "scale": {"domain": domain, "range": colours},
                     },
                     "tooltip": [
                         {"field": "projet", "title": _("Project")},
                         {"field": "debut", "type": "temporal", "title": _("Start")},
                         {"field": "fin", "type": "temporal", "title": _("End")},
-                        {"field": "groupe", "title": _("Status")},
+                        {"field": "groupe", "title": pgettext("project", "Status")},
                         {"field": "retard", "title": _("Late")},
                     ],
                 },
@@ -370,7 +371,7 @@ def gantt_chart(views: list[ProjectView], chosen: frozenset[int] | None = None) 
         "feuille-de-route" if chosen is not None else "calendrier",
         title,
         summary,
-        [_("Project"), _("Start"), _("End"), _("Status"), _("Late")],
+        [_("Project"), _("Start"), _("End"), pgettext("project", "Status"), _("Late")],
         rows,
         spec,
         empty=not dated,
