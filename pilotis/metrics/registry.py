@@ -60,6 +60,13 @@ class Metric:
     dimensions: tuple[str, ...]
     compute: Callable[[Query], list[dict[str, Any]]] = field(compare=False, repr=False)
     higher_is_better: bool | None = None
+    # What the figure may be filtered by, when more than its dimensions (e.g. a time series
+    # broken down by month that can be narrowed to a channel).
+    filters: tuple[str, ...] = ()
+
+    @property
+    def filterable(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(self.dimensions + self.filters))
 
     def describe(self) -> dict[str, Any]:
         return {

@@ -156,7 +156,7 @@ class UsageForm(forms.ModelForm):
 
         slug, filters = cleaned.get("metric"), cleaned.get("filters") or {}
         if slug:
-            unknown = set(filters) - set(get(slug).dimensions)
+            unknown = set(filters) - set(get(slug).filterable)
             if unknown:
                 self.add_error(
                     "filters",

@@ -92,6 +92,7 @@ def _metric(
             dimensions=dimensions,
             compute=run,
             higher_is_better=higher_is_better,
+            filters=tuple(FILTER_NAMES),
         )
     )
 

@@ -191,7 +191,7 @@ def test_budgets_form_and_infeasible_mandatory(client, saint_malo, projects):
     )
     assert response.status_code == 302
     body = text(client.get(url("prioritisation", saint_malo)))
-    assert "dépassent le budget de " + str(YEAR) in body
+    assert "dépassent à eux seuls le budget de " + str(YEAR) in body
 
 
 def test_grid_can_be_changed_and_reset(client, saint_malo, projects):
