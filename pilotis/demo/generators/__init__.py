@@ -1,8 +1,10 @@
 """Built-in demo generators; each module registers itself on import."""
 
 from pilotis.demo.generators import (
+    maturity,  # noqa: F401
     orgchart,  # noqa: F401
     parking,  # noqa: F401
+    portfolio,  # noqa: F401
     requests_log,  # noqa: F401
     requests_mobile,  # noqa: F401
     requests_webform,  # noqa: F401

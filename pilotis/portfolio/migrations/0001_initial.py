@@ -7,241 +7,601 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('tenants', '0002_tenant_epci_code'),
+        ("tenants", "0002_tenant_epci_code"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='MaturityAssessment',
+            name="MaturityAssessment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('assessed_on', models.DateField(verbose_name='date')),
-                ('answers', models.JSONField(default=dict, verbose_name='answers')),
-                ('measured', models.JSONField(default=dict, verbose_name='measured')),
-                ('scores', models.JSONField(default=dict, verbose_name='scores')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL)),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='maturity_assessments', to='tenants.tenant')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("assessed_on", models.DateField(verbose_name="date")),
+                ("answers", models.JSONField(default=dict, verbose_name="answers")),
+                ("measured", models.JSONField(default=dict, verbose_name="measured")),
+                ("scores", models.JSONField(default=dict, verbose_name="scores")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="maturity_assessments",
+                        to="tenants.tenant",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'digital-maturity assessment',
-                'verbose_name_plural': 'digital-maturity assessments',
-                'ordering': ['-assessed_on', '-id'],
+                "verbose_name": "digital-maturity assessment",
+                "verbose_name_plural": "digital-maturity assessments",
+                "ordering": ["-assessed_on", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='PlanObjective',
+            name="PlanObjective",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('plan', models.CharField(choices=[('mandat', 'Mandate plan'), ('sdn', 'IT master plan')], max_length=6, verbose_name='plan')),
-                ('code', models.CharField(max_length=20, verbose_name='code')),
-                ('title', models.CharField(max_length=300, verbose_name='title')),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='plan_objectives', to='tenants.tenant')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "plan",
+                    models.CharField(
+                        choices=[("mandat", "Mandate plan"), ("sdn", "IT master plan")],
+                        max_length=6,
+                        verbose_name="plan",
+                    ),
+                ),
+                ("code", models.CharField(max_length=20, verbose_name="code")),
+                ("title", models.CharField(max_length=300, verbose_name="title")),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="plan_objectives",
+                        to="tenants.tenant",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'plan objective',
-                'verbose_name_plural': 'plan objectives',
-                'ordering': ['plan', 'code'],
+                "verbose_name": "plan objective",
+                "verbose_name_plural": "plan objectives",
+                "ordering": ["plan", "code"],
             },
         ),
         migrations.CreateModel(
-            name='Project',
+            name="Project",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.CharField(max_length=20, verbose_name='project number')),
-                ('title', models.CharField(max_length=300, verbose_name='title')),
-                ('description', models.TextField(blank=True, verbose_name='description')),
-                ('categories', models.JSONField(blank=True, default=list, verbose_name='categories')),
-                ('status', models.CharField(choices=[('idee', 'Idea'), ('etude', 'Under study'), ('planifie', 'Planned'), ('en_cours', 'In progress'), ('termine', 'Done'), ('suspendu', 'Suspended'), ('abandonne', 'Abandoned')], max_length=10, verbose_name='status')),
-                ('sponsor', models.CharField(blank=True, help_text='The elected official or the director-general who carries the project.', max_length=200, verbose_name='sponsor')),
-                ('it_lead', models.CharField(blank=True, max_length=200, verbose_name='IT project lead')),
-                ('business_lead', models.CharField(blank=True, max_length=200, verbose_name='business project lead')),
-                ('lead_service', models.CharField(blank=True, max_length=200, verbose_name='lead service')),
-                ('referent_elected', models.CharField(blank=True, max_length=200, verbose_name='referent elected official')),
-                ('partners', models.CharField(blank=True, max_length=300, verbose_name='partners')),
-                ('investment', models.DecimalField(decimal_places=2, default=0, max_digits=12, verbose_name='investment (€)')),
-                ('running_cost', models.DecimalField(decimal_places=2, default=0, max_digits=12, verbose_name='yearly running cost (€)')),
-                ('business_gains', models.DecimalField(decimal_places=2, default=0, help_text='Time saved by agents, paper and postage no longer spent… valued in euros.', max_digits=12, verbose_name='yearly business gains (€)')),
-                ('it_gains', models.DecimalField(decimal_places=2, default=0, help_text='Licences, servers or maintenance of older software no longer paid.', max_digits=12, verbose_name='yearly IT gains (€)')),
-                ('start', models.DateField(blank=True, null=True, verbose_name='planned start')),
-                ('end', models.DateField(blank=True, null=True, verbose_name='planned end')),
-                ('mandatory', models.BooleanField(default=False, help_text='Required by law or already committed: always kept by the prioritisation.', verbose_name='mandatory')),
-                ('value_marks', models.JSONField(blank=True, default=dict, verbose_name='value marks')),
-                ('value_notes', models.JSONField(blank=True, default=dict, verbose_name='value notes')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('depends_on', models.ManyToManyField(blank=True, related_name='needed_by', to='portfolio.project', verbose_name='depends on')),
-                ('objectives', models.ManyToManyField(blank=True, related_name='projects', to='portfolio.planobjective', verbose_name='objectives served')),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='projects', to='tenants.tenant')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.CharField(max_length=20, verbose_name="project number")),
+                ("title", models.CharField(max_length=300, verbose_name="title")),
+                ("description", models.TextField(blank=True, verbose_name="description")),
+                (
+                    "categories",
+                    models.JSONField(blank=True, default=list, verbose_name="categories"),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("idee", "Idea"),
+                            ("etude", "Under study"),
+                            ("planifie", "Planned"),
+                            ("en_cours", "In progress"),
+                            ("termine", "Done"),
+                            ("suspendu", "Suspended"),
+                            ("abandonne", "Abandoned"),
+                        ],
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "sponsor",
+                    models.CharField(
+                        blank=True,
+                        help_text="The elected official or the director-general who carries the project.",
+                        max_length=200,
+                        verbose_name="sponsor",
+                    ),
+                ),
+                (
+                    "it_lead",
+                    models.CharField(blank=True, max_length=200, verbose_name="IT project lead"),
+                ),
+                (
+                    "business_lead",
+                    models.CharField(
+                        blank=True, max_length=200, verbose_name="business project lead"
+                    ),
+                ),
+                (
+                    "lead_service",
+                    models.CharField(blank=True, max_length=200, verbose_name="lead service"),
+                ),
+                (
+                    "referent_elected",
+                    models.CharField(
+                        blank=True, max_length=200, verbose_name="referent elected official"
+                    ),
+                ),
+                ("partners", models.CharField(blank=True, max_length=300, verbose_name="partners")),
+                (
+                    "investment",
+                    models.DecimalField(
+                        decimal_places=2, default=0, max_digits=12, verbose_name="investment (€)"
+                    ),
+                ),
+                (
+                    "running_cost",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=0,
+                        max_digits=12,
+                        verbose_name="yearly running cost (€)",
+                    ),
+                ),
+                (
+                    "business_gains",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=0,
+                        help_text="Time saved by agents, paper and postage no longer spent… valued in euros.",
+                        max_digits=12,
+                        verbose_name="yearly business gains (€)",
+                    ),
+                ),
+                (
+                    "it_gains",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=0,
+                        help_text="Licences, servers or maintenance of older software no longer paid.",
+                        max_digits=12,
+                        verbose_name="yearly IT gains (€)",
+                    ),
+                ),
+                ("start", models.DateField(blank=True, null=True, verbose_name="planned start")),
+                ("end", models.DateField(blank=True, null=True, verbose_name="planned end")),
+                (
+                    "mandatory",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Required by law or already committed: always kept by the prioritisation.",
+                        verbose_name="mandatory",
+                    ),
+                ),
+                (
+                    "value_marks",
+                    models.JSONField(blank=True, default=dict, verbose_name="value marks"),
+                ),
+                (
+                    "value_notes",
+                    models.JSONField(blank=True, default=dict, verbose_name="value notes"),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "depends_on",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="needed_by",
+                        to="portfolio.project",
+                        verbose_name="depends on",
+                    ),
+                ),
+                (
+                    "objectives",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="projects",
+                        to="portfolio.planobjective",
+                        verbose_name="objectives served",
+                    ),
+                ),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="projects",
+                        to="tenants.tenant",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'digital project',
-                'verbose_name_plural': 'digital projects',
-                'ordering': ['number'],
+                "verbose_name": "digital project",
+                "verbose_name_plural": "digital projects",
+                "ordering": ["number"],
             },
         ),
         migrations.CreateModel(
-            name='Milestone',
+            name="Milestone",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200, verbose_name='title')),
-                ('planned_on', models.DateField(verbose_name='planned date')),
-                ('done_on', models.DateField(blank=True, null=True, verbose_name='date reached')),
-                ('project', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='milestones', to='portfolio.project')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=200, verbose_name="title")),
+                ("planned_on", models.DateField(verbose_name="planned date")),
+                ("done_on", models.DateField(blank=True, null=True, verbose_name="date reached")),
+                (
+                    "project",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="milestones",
+                        to="portfolio.project",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'milestone',
-                'verbose_name_plural': 'milestones',
-                'ordering': ['planned_on'],
+                "verbose_name": "milestone",
+                "verbose_name_plural": "milestones",
+                "ordering": ["planned_on"],
             },
         ),
         migrations.CreateModel(
-            name='ExperienceNote',
+            name="ExperienceNote",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200, verbose_name='title')),
-                ('worked', models.TextField(blank=True, verbose_name='what worked')),
-                ('failed', models.TextField(blank=True, verbose_name='what failed')),
-                ('cost', models.DecimalField(blank=True, decimal_places=2, max_digits=12, null=True, verbose_name='total cost (€)')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='experience_notes', to='tenants.tenant')),
-                ('project', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='notes', to='portfolio.project')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=200, verbose_name="title")),
+                ("worked", models.TextField(blank=True, verbose_name="what worked")),
+                ("failed", models.TextField(blank=True, verbose_name="what failed")),
+                (
+                    "cost",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=12,
+                        null=True,
+                        verbose_name="total cost (€)",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="experience_notes",
+                        to="tenants.tenant",
+                    ),
+                ),
+                (
+                    "project",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="notes",
+                        to="portfolio.project",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'experience note',
-                'verbose_name_plural': 'experience notes',
-                'ordering': ['-created_at'],
+                "verbose_name": "experience note",
+                "verbose_name_plural": "experience notes",
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='ChangeAction',
+            name="ChangeAction",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('atelier', 'Workshop'), ('formation', 'Training'), ('communication', 'Communication')], max_length=14, verbose_name='kind')),
-                ('title', models.CharField(max_length=200, verbose_name='title')),
-                ('planned_on', models.DateField(blank=True, null=True, verbose_name='planned date')),
-                ('progress', models.PositiveSmallIntegerField(default=0, validators=[django.core.validators.MaxValueValidator(100)], verbose_name='progress (%)')),
-                ('project', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='change_actions', to='portfolio.project')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("atelier", "Workshop"),
+                            ("formation", "Training"),
+                            ("communication", "Communication"),
+                        ],
+                        max_length=14,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("title", models.CharField(max_length=200, verbose_name="title")),
+                (
+                    "planned_on",
+                    models.DateField(blank=True, null=True, verbose_name="planned date"),
+                ),
+                (
+                    "progress",
+                    models.PositiveSmallIntegerField(
+                        default=0,
+                        validators=[django.core.validators.MaxValueValidator(100)],
+                        verbose_name="progress (%)",
+                    ),
+                ),
+                (
+                    "project",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="change_actions",
+                        to="portfolio.project",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'change-management action',
-                'verbose_name_plural': 'change-management actions',
-                'ordering': ['planned_on', 'id'],
+                "verbose_name": "change-management action",
+                "verbose_name_plural": "change-management actions",
+                "ordering": ["planned_on", "id"],
             },
         ),
         migrations.CreateModel(
-            name='ProjectYear',
+            name="ProjectYear",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(verbose_name='year')),
-                ('cost', models.DecimalField(decimal_places=2, default=0, max_digits=12, verbose_name='cost (€)')),
-                ('staff_days', models.PositiveIntegerField(default=0, verbose_name='staff-days')),
-                ('project', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='years', to='portfolio.project')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("year", models.PositiveSmallIntegerField(verbose_name="year")),
+                (
+                    "cost",
+                    models.DecimalField(
+                        decimal_places=2, default=0, max_digits=12, verbose_name="cost (€)"
+                    ),
+                ),
+                ("staff_days", models.PositiveIntegerField(default=0, verbose_name="staff-days")),
+                (
+                    "project",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="years",
+                        to="portfolio.project",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'yearly cost',
-                'verbose_name_plural': 'yearly costs',
-                'ordering': ['year'],
+                "verbose_name": "yearly cost",
+                "verbose_name_plural": "yearly costs",
+                "ordering": ["year"],
             },
         ),
         migrations.CreateModel(
-            name='Risk',
+            name="Risk",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=300, verbose_name='risk')),
-                ('likelihood', models.PositiveSmallIntegerField(default=2, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(3)], verbose_name='likelihood (1–3)')),
-                ('impact', models.PositiveSmallIntegerField(default=2, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(3)], verbose_name='impact (1–3)')),
-                ('mitigation', models.CharField(blank=True, max_length=300, verbose_name='mitigation')),
-                ('project', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='risks', to='portfolio.project')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=300, verbose_name="risk")),
+                (
+                    "likelihood",
+                    models.PositiveSmallIntegerField(
+                        default=2,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(3),
+                        ],
+                        verbose_name="likelihood (1–3)",
+                    ),
+                ),
+                (
+                    "impact",
+                    models.PositiveSmallIntegerField(
+                        default=2,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(3),
+                        ],
+                        verbose_name="impact (1–3)",
+                    ),
+                ),
+                (
+                    "mitigation",
+                    models.CharField(blank=True, max_length=300, verbose_name="mitigation"),
+                ),
+                (
+                    "project",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="risks",
+                        to="portfolio.project",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'risk',
-                'verbose_name_plural': 'risks',
-                'ordering': ['-likelihood', '-impact', 'id'],
+                "verbose_name": "risk",
+                "verbose_name_plural": "risks",
+                "ordering": ["-likelihood", "-impact", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Sharing',
+            name="Sharing",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('maturity', models.BooleanField(default=False, verbose_name='share my maturity scores')),
-                ('indicators', models.JSONField(blank=True, default=list, verbose_name='indicators shared')),
-                ('notes', models.BooleanField(default=False, verbose_name='share my experience notes')),
-                ('anonymous', models.BooleanField(default=True, help_text='Others see “a commune of 10,000 to 20,000 inhabitants”, not your name.', verbose_name='anonymously')),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('tenant', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='sharing', to='tenants.tenant')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "maturity",
+                    models.BooleanField(default=False, verbose_name="share my maturity scores"),
+                ),
+                (
+                    "indicators",
+                    models.JSONField(blank=True, default=list, verbose_name="indicators shared"),
+                ),
+                (
+                    "notes",
+                    models.BooleanField(default=False, verbose_name="share my experience notes"),
+                ),
+                (
+                    "anonymous",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Others see “a commune of 10,000 to 20,000 inhabitants”, not your name.",
+                        verbose_name="anonymously",
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "tenant",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="sharing",
+                        to="tenants.tenant",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'sharing with other authorities',
-                'verbose_name_plural': 'sharing with other authorities',
+                "verbose_name": "sharing with other authorities",
+                "verbose_name_plural": "sharing with other authorities",
             },
         ),
         migrations.CreateModel(
-            name='TargetUsage',
+            name="TargetUsage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sentence', models.CharField(max_length=300, verbose_name='usage')),
-                ('metric', models.CharField(blank=True, max_length=100, verbose_name='indicator')),
-                ('filters', models.JSONField(blank=True, default=dict, verbose_name='filters')),
-                ('as_share', models.BooleanField(default=False, verbose_name='as a share of the whole')),
-                ('target', models.FloatField(blank=True, null=True, verbose_name='target')),
-                ('target_on', models.DateField(blank=True, null=True, verbose_name='target date')),
-                ('measured_from', models.DateField(blank=True, null=True, verbose_name='measured from')),
-                ('project', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='usages', to='portfolio.project')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("sentence", models.CharField(max_length=300, verbose_name="usage")),
+                ("metric", models.CharField(blank=True, max_length=100, verbose_name="indicator")),
+                ("filters", models.JSONField(blank=True, default=dict, verbose_name="filters")),
+                (
+                    "as_share",
+                    models.BooleanField(default=False, verbose_name="as a share of the whole"),
+                ),
+                ("target", models.FloatField(blank=True, null=True, verbose_name="target")),
+                ("target_on", models.DateField(blank=True, null=True, verbose_name="target date")),
+                (
+                    "measured_from",
+                    models.DateField(blank=True, null=True, verbose_name="measured from"),
+                ),
+                (
+                    "project",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="usages",
+                        to="portfolio.project",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'target usage',
-                'verbose_name_plural': 'target usages',
-                'ordering': ['id'],
+                "verbose_name": "target usage",
+                "verbose_name_plural": "target usages",
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='ValueGrid',
+            name="ValueGrid",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('grid', models.JSONField(default=dict, verbose_name='grid')),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('tenant', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='value_grid', to='tenants.tenant')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("grid", models.JSONField(default=dict, verbose_name="grid")),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "tenant",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="value_grid",
+                        to="tenants.tenant",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'value-analysis grid',
-                'verbose_name_plural': 'value-analysis grids',
+                "verbose_name": "value-analysis grid",
+                "verbose_name_plural": "value-analysis grids",
             },
         ),
         migrations.CreateModel(
-            name='YearBudget',
+            name="YearBudget",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(verbose_name='year')),
-                ('budget', models.DecimalField(decimal_places=2, max_digits=12, verbose_name='budget (€)')),
-                ('staff_days', models.PositiveIntegerField(verbose_name='staff-days available')),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='project_budgets', to='tenants.tenant')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("year", models.PositiveSmallIntegerField(verbose_name="year")),
+                (
+                    "budget",
+                    models.DecimalField(decimal_places=2, max_digits=12, verbose_name="budget (€)"),
+                ),
+                ("staff_days", models.PositiveIntegerField(verbose_name="staff-days available")),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="project_budgets",
+                        to="tenants.tenant",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'yearly project budget',
-                'verbose_name_plural': 'yearly project budgets',
-                'ordering': ['year'],
+                "verbose_name": "yearly project budget",
+                "verbose_name_plural": "yearly project budgets",
+                "ordering": ["year"],
             },
         ),
         migrations.AddConstraint(
-            model_name='planobjective',
-            constraint=models.UniqueConstraint(fields=('tenant', 'plan', 'code'), name='one_objective_code_per_plan'),
+            model_name="planobjective",
+            constraint=models.UniqueConstraint(
+                fields=("tenant", "plan", "code"), name="one_objective_code_per_plan"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='project',
-            constraint=models.UniqueConstraint(fields=('tenant', 'number'), name='one_project_number'),
+            model_name="project",
+            constraint=models.UniqueConstraint(
+                fields=("tenant", "number"), name="one_project_number"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='projectyear',
-            constraint=models.UniqueConstraint(fields=('project', 'year'), name='one_cost_line_per_year'),
+            model_name="projectyear",
+            constraint=models.UniqueConstraint(
+                fields=("project", "year"), name="one_cost_line_per_year"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='yearbudget',
-            constraint=models.UniqueConstraint(fields=('tenant', 'year'), name='one_budget_per_year'),
+            model_name="yearbudget",
+            constraint=models.UniqueConstraint(
+                fields=("tenant", "year"), name="one_budget_per_year"
+            ),
         ),
     ]
