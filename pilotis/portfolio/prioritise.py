@@ -1,8 +1,9 @@
 """Choose the projects to do: the set of open projects of greatest total value whose costs and
 staff-days fit, year by year, in the tenant's budget and staff capacity, where every chosen
 project has the projects it depends on chosen (or done), and mandatory projects are kept. An
-exact 0–1 integer programme, solved by scipy's HiGHS (`milp`): a few hundred projects take
-milliseconds.
+exact 0–1 integer programme, solved by scipy's HiGHS (`milp`): a commune's portfolio (20
+projects over four years) takes about 30 ms, 41 times faster than trying every subset; 200
+projects take about 3 s (`bench/bench_portfolio.py`).
 
 What-if: the budget and the capacity scaled by a percentage, projects forced in or left out.
 Leaving a project out also leaves out the projects that need it. Between sets of equal value,
