@@ -23,7 +23,14 @@ def record(
     details: dict[str, Any] | None = None,
     request: HttpRequest | None = None,
 ) -> AuditEvent:
-    """Append one event to the audit log and return it."""
+    """Append one event to the audit log and return it.
+
+    ``action`` must be one of ``AuditEvent.Action``: a free-form name would fit SQLite's
+    columns and then break on PostgreSQL, so it is refused everywhere; name the operation in
+    ``details`` under a ``DATA_OPERATION`` event instead.
+    """
+    if action not in AuditEvent.Action.values:
+        raise ValueError(f"unknown audit action {action!r}; use AuditEvent.Action")
     if actor is not None and getattr(actor, "is_authenticated", False):
         username = username or actor.get_username()
     else:

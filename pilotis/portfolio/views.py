@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from pilotis.audit.log import record
+from pilotis.audit.models import AuditEvent
 from pilotis.exports import workbook_xlsx
 from pilotis.metrics.downloads import chart_contexts, chart_download
 from pilotis.pdf import chart_svg, pdf_response, render_pdf
@@ -26,6 +27,20 @@ from pilotis.portfolio.prioritise import WhatIf
 from pilotis.portfolio.radar import radar_svg
 from pilotis.tenants.access import TenantAccess, tenant_view
 from pilotis.tenants.roles import Perm
+
+
+def _audit(
+    request: HttpRequest, access: TenantAccess, target: str, operation: str, **details: Any
+) -> None:
+    """One audit event per change; the portfolio's operations share the data-operation kind."""
+    record(
+        AuditEvent.Action.DATA_OPERATION,
+        actor=request.user,
+        tenant=access.tenant,
+        target=target,
+        details={"operation": operation, **details},
+        request=request,
+    )
 
 
 def _common(access: TenantAccess, **extra: Any) -> dict[str, Any]:
@@ -163,12 +178,12 @@ def edit(request: HttpRequest, access: TenantAccess, project_id: int | None = No
             for _title, formset in formsets:
                 formset.instance = saved
                 formset.save()
-            record(
+            _audit(
+                request,
+                access,
+                f"portfolio.project:{saved.pk}",
                 "portfolio.project.create" if project_id is None else "portfolio.project.update",
-                actor=request.user,
-                tenant=access.tenant,
-                target=saved.number,
-                request=request,
+                number=saved.number,
             )
         messages.success(request, _("Project “%(title)s” saved.") % {"title": saved.title})
         return redirect("portfolio:project", access.tenant.code, saved.pk)
@@ -190,13 +205,13 @@ def value(request: HttpRequest, access: TenantAccess, project_id: int) -> HttpRe
     if request.method == "POST" and form.is_valid():
         found.value_marks, found.value_notes = form.marks()
         found.save(update_fields=["value_marks", "value_notes", "updated_at"])
-        record(
+        _audit(
+            request,
+            access,
+            f"portfolio.project:{found.pk}",
             "portfolio.project.value",
-            actor=request.user,
-            tenant=access.tenant,
-            target=found.number,
-            details={"marks": found.value_marks},
-            request=request,
+            number=found.number,
+            marks=found.value_marks,
         )
         messages.success(request, _("Value analysis saved."))
         return redirect("portfolio:project", access.tenant.code, found.pk)
@@ -324,7 +339,7 @@ def budgets(request: HttpRequest, access: TenantAccess) -> HttpResponse:
                     budget.save()
                 for gone in formset.deleted_objects:
                     gone.delete()
-            record("portfolio.budgets", actor=request.user, tenant=access.tenant, request=request)
+            _audit(request, access, "portfolio.budgets", "portfolio.budgets")
             messages.success(request, _("Budgets saved."))
             return redirect("portfolio:prioritisation", access.tenant.code)
     return render(request, "portfolio/budgets.html", _common(access, formset=formset))
@@ -348,7 +363,7 @@ def grid(request: HttpRequest, access: TenantAccess) -> HttpResponse:
             ValueGrid.objects.update_or_create(
                 tenant=access.tenant, defaults={"grid": form.new_grid()}
             )
-            record("portfolio.grid", actor=request.user, tenant=access.tenant, request=request)
+            _audit(request, access, "portfolio.grid", "portfolio.grid")
             messages.success(request, _("Value grid saved."))
             return redirect("portfolio:grid", access.tenant.code)
     total = sum(float(a["weight"]) for a in current["axes"]) or 1.0

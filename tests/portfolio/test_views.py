@@ -12,6 +12,7 @@ import pytest
 from django.urls import reverse
 from pypdf import PdfReader
 
+from pilotis.audit.models import AuditEvent
 from pilotis.portfolio.models import Project, ProjectYear, TargetUsage, ValueGrid, YearBudget
 from pilotis.tenants.roles import Role
 from tests.portfolio.builders import YEAR, build_portfolio, write_online_requests
@@ -109,6 +110,9 @@ def test_create_and_edit_a_project_with_its_parts(client, saint_malo, projects):
     assert ProjectYear.objects.get(project=created).staff_days == 40
     usage = TargetUsage.objects.get(project=created)
     assert usage.filters == {"channel": ["mobile"]} and usage.as_share
+    event = AuditEvent.objects.get(target=f"portfolio.project:{created.pk}")
+    assert event.tenant == saint_malo and event.action == AuditEvent.Action.DATA_OPERATION
+    assert event.details == {"operation": "portfolio.project.create", "number": "P-09"}
     # A filter the indicator does not know is refused, nothing saved.
     data.update({"number": "P-10", "usages-0-filters": "colour=blue"})
     response = client.post(url("new", saint_malo), data)
@@ -135,6 +139,9 @@ def test_value_marks_change_the_index(client, saint_malo, projects):
     kiosk.refresh_from_db()
     assert kiosk.value_marks == {"necessite": "A", "usagers": "A"}
     assert kiosk.value_notes == {"necessite": "Demandé par le conseil"}
+    event = AuditEvent.objects.get(target=f"portfolio.project:{kiosk.pk}")
+    assert event.details["operation"] == "portfolio.project.value"
+    assert event.details["marks"] == {"necessite": "A", "usagers": "A"}
     after = _index(client, saint_malo, kiosk)
     # necessity D→A (+3 × 20) and users C→A (+2 × 20), agents and risks now unmarked (D):
     # risks C→D (−1 × 15); out of 3 × 100 weight points.
