@@ -36,6 +36,10 @@ OPTIONS: dict[str, str] = {
     "PILOTIS_EMAIL_PASSWORD": "SMTP password",
     "PILOTIS_EMAIL_USE_TLS": "1 uses STARTTLS for SMTP",
     "PILOTIS_EMAIL_FROM": "Sender address of Pilotis mails. Default pilotis@localhost",
+    "PILOTIS_PUBLIC_URL": "Public address of the instance, for links in e-mails and DCAT. "
+    "Default http://127.0.0.1:8000",
+    "PILOTIS_OPENDATA_DIR": "Folder of the published open-data files. Default var/opendata",
+    "PILOTIS_OPENDATA_SECRET": "Secret of the keyed hashes in open data. Default: from the secret key",
     "PILOTIS_THEME": "neutral (each tenant's identity, default) or state (State services only)",
     "PILOTIS_STATE_ENTITY_NAME": "Name of the entitled State body; required with PILOTIS_THEME=state",
     "PILOTIS_HSTS_SECONDS": "Strict-Transport-Security max-age once served over HTTPS. Default 0",

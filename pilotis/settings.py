@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "pilotis.requests",
     "pilotis.parking",
     "pilotis.portfolio",
+    "pilotis.opendata",
     "pilotis.open311",
     "pilotis.demo",
 ]
@@ -100,6 +101,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 WAREHOUSE_DIR = Path(env_str("PILOTIS_WAREHOUSE_DIR", str(VAR_DIR / "warehouse")))
+OPENDATA_DIR = Path(env_str("PILOTIS_OPENDATA_DIR", str(VAR_DIR / "opendata")))
+# The key of the hashes that keep an identifier joinable in open data without revealing it.
+OPENDATA_SECRET = env_str("PILOTIS_OPENDATA_SECRET", "")
 # Memory DuckDB may use during one load before it spills to disk (var/staging).
 LOAD_MEMORY_LIMIT = env_str("PILOTIS_LOAD_MEMORY_LIMIT", "1GB")
 # Repeat requests: the same category within this many metres and days of an earlier one.
@@ -151,6 +155,9 @@ EMAIL_HOST_USER = env_str("PILOTIS_EMAIL_USER", "")
 EMAIL_HOST_PASSWORD = env_str("PILOTIS_EMAIL_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("PILOTIS_EMAIL_USE_TLS")
 DEFAULT_FROM_EMAIL = env_str("PILOTIS_EMAIL_FROM", "pilotis@localhost")
+# The address the public reaches this instance at: links in e-mails sent by the worker, and the
+# base of DCAT identifiers when no request gives one.
+PILOTIS_PUBLIC_URL = env_str("PILOTIS_PUBLIC_URL", "http://127.0.0.1:8000")
 
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", _("French")), ("en", _("English"))]

@@ -45,6 +45,7 @@ def _database_is_the_one_asked(django_db_setup, django_db_blocker):
 @pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.OPENDATA_DIR = tmp_path / "opendata"
 
 
 @pytest.fixture

@@ -806,6 +806,13 @@ def _after_load(run: LoadRun) -> None:
     from pilotis.catalog.hooks import after_load
 
     after_load(run.tenant, run.table, run.load_id)
+    if run.version is not None:  # the data changed: republish the open data it feeds
+        from pilotis.opendata.tasks import after_load as republish_after_load
+
+        try:
+            republish_after_load(run.tenant_id, run.table)
+        except Exception:  # the load is committed; a failed publication is on its own row
+            log.exception("opendata: republication after %s failed", run.load_id)
 
 
 def new_load_id() -> str:

@@ -76,12 +76,13 @@ CAPABILITIES: tuple[Capability, ...] = (
     Capability(
         "open-data",
         _("Open data"),
-        Perm.VIEW_PUBLIC,
+        Perm.VIEW_DASHBOARDS,
         _(
             "The datasets this collectivité publishes: anonymised, checked against national "
             "schemas "
             "and harvestable by data.gouv.fr."
         ),
+        url_name="opendata_manage:index",
     ),
 )
 

@@ -5,6 +5,7 @@ from django.core.management import call_command
 
 from pilotis.audit.models import AuditEvent
 from pilotis.demo.framework import DEMO_EPCI_SIREN, GENERATORS, DemoGenerator, register
+from pilotis.opendata.models import Publication, PublicationVersion
 from pilotis.referential.models import OrgUnit, Theme
 from pilotis.tenants.models import Membership, Tenant
 
@@ -36,6 +37,25 @@ def test_demo_builds_the_territory_and_is_idempotent(demo_dir, capsys):
         b";" in exported and "Propreté".encode("cp1252") in exported
     )  # Windows-1252, like the real export
 
+    # Open data: the requests anonymised, the monthly counts, the car parks, the subsidies file
+    # published against the national schema after the safe fixes.
+    online = {p.slug: p.current() for p in Publication.objects.filter(tenant=saint_malo)}
+    assert set(online) == {
+        "demandes-usagers",
+        "demandes-par-mois",
+        "zones-stationnement",
+        "subventions",
+    }, online
+    assert all(v is not None for v in online.values()), online
+    subsidies = online["subventions"]
+    assert subsidies.rows == 40 and {f["kind"] for f in subsidies.report["fixes"]} >= {
+        "header",
+        "number",
+        "date",
+    }
+    assert "geojson" in online["zones-stationnement"].resources
+    versions = PublicationVersion.objects.count()
+
     counts = (
         Tenant.objects.count(),
         Membership.objects.count(),
@@ -51,6 +71,7 @@ def test_demo_builds_the_territory_and_is_idempotent(demo_dir, capsys):
         Theme.objects.count(),
     ) == counts
     assert AuditEvent.objects.count() == events
+    assert PublicationVersion.objects.count() == versions  # nothing changed: no new version
 
 
 def test_generators_refuse_duplicate_names():

@@ -21,6 +21,10 @@ def tenant_objects(tenant_code: str, route: str = "") -> dict[str, str]:
         return {"<int:project_id>": str(int(tenant_code) * 10), "<slug:chart>": "valeur"}
     if route.startswith("t/<str:tenant_code>/stationnement/"):
         return {"<slug:chart>": "scenarios" if "simulation" in route else "zones"}
+    if route.startswith("t/<str:tenant_code>/publication/"):
+        return {"<int:publication_id>": str(int(tenant_code) * 10)}
+    if "donnees" in route or "catalog" in route:  # the open-data portal, catalogs and API
+        return {"<slug:slug>": "requests", "<str:fmt>": "csv", "<int:number>": "1"}
     if route.startswith("open311/"):
         return {
             "<str:service_code>": "voirie",
@@ -73,6 +77,17 @@ def _tenant_data(tenant, var_dir, parking_town: Path) -> None:
 
     Project.objects.create(
         id=int(tenant.code) * 10, tenant=tenant, number="P-01", title="Portail", status="idee"
+    )
+    import pyarrow as pa
+
+    from tests.opendata.builders import published
+
+    published(  # one dataset online, id code × 10, at the slug every portal route uses
+        tenant,
+        "requests",
+        pa.table({"category": ["voirie", "proprete"], "count": [3, 5]}),
+        id=int(tenant.code) * 10,
+        source_table="requests",
     )
     for table in parking_town.iterdir():  # the same small parking town in every tenant
         shutil.copytree(table, storage.table_uri(tenant.code, table.name))

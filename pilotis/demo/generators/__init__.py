@@ -2,6 +2,7 @@
 
 from pilotis.demo.generators import (
     maturity,  # noqa: F401
+    opendata,  # noqa: F401
     orgchart,  # noqa: F401
     parking,  # noqa: F401
     portfolio,  # noqa: F401

@@ -1,0 +1,3 @@
+"""The tabular API of each published resource."""
+
+urlpatterns: list = []
