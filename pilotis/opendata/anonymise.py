@@ -50,7 +50,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import math
-import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -444,7 +443,7 @@ def secret_key() -> bytes:
     An instance should set its own PILOTIS_OPENDATA_SECRET: the derived one changes with
     SECRET_KEY (breaking the joins with earlier publications), and the demo SECRET_KEY is public.
     """
-    configured = os.environ.get(HASH_KEY_ENV, "")
+    configured = str(getattr(settings, "OPENDATA_SECRET", "") or "")
     if configured:
         return configured.encode("utf-8")
     return hmac.new(settings.SECRET_KEY.encode("utf-8"), SECRET_CONTEXT, hashlib.sha256).digest()

@@ -320,7 +320,7 @@ def package_dict(item: Entry) -> dict[str, Any]:
 
 
 def _all() -> list[Entry]:
-    return dcat.entries(dcat.online().select_related("tenant"))
+    return dcat.entries(dcat.online())
 
 
 def _package(ref: str) -> Entry:
@@ -531,10 +531,12 @@ def help_show(data: dict[str, Any]) -> str:
 
 
 def package_list(data: dict[str, Any]) -> list[str]:
-    """Return the names of every dataset online. :param limit: :param offset:"""
-    limit = _natural(data, "limit", ROWS_MAX * 1000)
+    """Return the names of every dataset online. :param limit: (all by default) :param offset:"""
+    pairs = dcat.online().values_list("tenant__code", "slug")
+    names = sorted(f"{code.lower()}-{slug}" for code, slug in pairs)
     offset = _natural(data, "offset", 0)
-    return sorted(package_name(item) for item in _all())[offset : offset + limit]
+    limit = _natural(data, "limit", len(names))
+    return names[offset : offset + limit]
 
 
 def package_show(data: dict[str, Any]) -> dict[str, Any]:
@@ -619,7 +621,7 @@ def organization_show(data: dict[str, Any]) -> dict[str, Any]:
     """Return a publisher. :param id: its id or name (its code); :param include_datasets:
     its datasets online too (at most 1000)"""
     tenant = _organization(_required(data, "id"))
-    items = dcat.entries(dcat.online(tenant=tenant).select_related("tenant"))
+    items = dcat.entries(dcat.online(tenant=tenant))
     out = organization_dict(tenant, len(items))
     out.update({"users": [], "extras": [], "groups": [], "tags": [], "num_followers": 0})
     if _boolean(data, "include_datasets"):
@@ -633,7 +635,7 @@ def resource_show(data: dict[str, Any]) -> dict[str, Any]:
     for pk, identifier in dcat.online().values_list("pk", "identifier"):
         for fmt in FORMATS:
             if str(uuid.uuid5(identifier, fmt)) == ref:
-                items = dcat.entries(dcat.online(pk=pk).select_related("tenant"))
+                items = dcat.entries(dcat.online(pk=pk))
                 formats = _resource_formats(items[0]) if items else []
                 if fmt in formats:
                     return resource_dict(items[0], fmt, formats.index(fmt))

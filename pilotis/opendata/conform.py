@@ -56,7 +56,7 @@ def typed(table: pa.Table, schema: NationalSchema) -> pa.Table:
 
 def _target(spec: dict[str, Any]) -> pa.DataType | None:
     kind = spec.get("type")
-    if kind == "integer" and not spec.get("bareNumber") is False:
+    if kind == "integer" and spec.get("bareNumber", True) is not False:
         return pa.int64()
     if kind == "number" and spec.get("decimalChar", ".") == "." and "groupChar" not in spec:
         return pa.float64()

@@ -24,10 +24,10 @@ RULE_LABELS = {
 }
 
 
-def national_choices() -> list[tuple[str, str]]:
+def national_choices() -> list[tuple[str, Any]]:
     from pilotis.opendata import national
 
-    seen: dict[str, str] = {}
+    seen: dict[str, Any] = {}
     for schema in national.available():
         seen.setdefault(schema.name, f"{schema.title} ({schema.name})")
     return [("", _("None"))] + sorted(seen.items(), key=lambda kv: kv[1])
@@ -112,7 +112,7 @@ class PublicationForm(forms.ModelForm):
         return slug
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         kind = data.get("source_kind")
         if kind == SourceKind.TABLE and not data.get("source_table"):
             self.add_error("source_table", _("Choose the warehouse table to publish."))
@@ -160,7 +160,7 @@ class CheckFileForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["schema"].choices = national_choices()[1:]
+        self.fields["schema"].choices = national_choices()[1:]  # type: ignore[attr-defined]
 
 
 def pretty(data: Any) -> str:

@@ -184,7 +184,9 @@ class Subscription(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["publication", "email"], name="opendata_subscription")
+            models.UniqueConstraint(
+                fields=["publication", "email"], name="opendata_subscription_email"
+            )
         ]
         verbose_name = _("subscription")
         verbose_name_plural = _("subscriptions")

@@ -133,7 +133,7 @@ def track(tenant: Tenant) -> dict[str, Any]:
     pubs: dict[str, Publication] = {}
     for pub in Publication.objects.filter(tenant=tenant).exclude(national_schema=""):
         pubs.setdefault(_canonical(pub.national_schema), pub)
-    lines = []
+    lines: list[Line] = []
     population = tenant.population or 0
     for entry in scdl() + EXTRA:
         rule = RULES.get(entry["name"])
@@ -153,12 +153,12 @@ def track(tenant: Tenant) -> dict[str, Any]:
             )
         )
     lines.sort(key=lambda line: (not line.expected, line.status == "ok", line.title))
-    expected = [line for line in lines if line.expected]
+    due = [line for line in lines if line.expected]
     return {
         "subject": subject,
         "why": why,
         "lines": lines,
-        "expected": len(expected),
-        "expected_ok": sum(1 for line in expected if line.status == "ok"),
+        "expected": len(due),
+        "expected_ok": sum(1 for line in due if line.status == "ok"),
         "published": sum(1 for line in lines if line.status in ("ok", "stale")),
     }

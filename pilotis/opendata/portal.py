@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -215,7 +216,7 @@ def dataset(request: HttpRequest, tenant_code: str, slug: str) -> HttpResponse:
 @require_GET
 def download(
     request: HttpRequest, tenant_code: str, slug: str, fmt: str, number: int | None = None
-) -> HttpResponse:
+) -> HttpResponseBase:
     """A file of the current version (or of version `number`), streamed from disk."""
     pub, current = _online(tenant_code, slug)
     version = current

@@ -74,7 +74,7 @@ CAPABILITIES: tuple[Capability, ...] = (
         url_name="connectors:index",
     ),
     Capability(
-        "open-data",
+        "publication",
         _("Open data"),
         Perm.VIEW_DASHBOARDS,
         _(

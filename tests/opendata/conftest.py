@@ -1,5 +1,7 @@
 import pytest
 
+from tests.connectors.conftest import commune  # noqa: F401 - the connectors tests' tenant
+
 
 @pytest.fixture(autouse=True)
 def opendata_dir(settings, tmp_path):

@@ -411,13 +411,13 @@ def test_suppress_small_cells_errors(group_by, k, measures, param):
 # secret_key
 
 
-def test_secret_key_from_the_environment(monkeypatch):
-    monkeypatch.setenv("PILOTIS_OPENDATA_SECRET", "s3cret-of-the-instance")
+def test_secret_key_from_the_environment(settings):
+    settings.OPENDATA_SECRET = "s3cret-of-the-instance"  # PILOTIS_OPENDATA_SECRET
     assert anonymise.secret_key() == b"s3cret-of-the-instance"
 
 
-def test_secret_key_derived_from_the_django_secret(monkeypatch, settings):
-    monkeypatch.delenv("PILOTIS_OPENDATA_SECRET", raising=False)
+def test_secret_key_derived_from_the_django_secret(settings):
+    settings.OPENDATA_SECRET = ""
     derived = anonymise.secret_key()
     assert derived == anonymise.secret_key()
     assert len(derived) == 32

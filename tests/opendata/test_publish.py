@@ -107,7 +107,7 @@ def test_published_files_hold_no_personal_data(town, client):
     names = [f["name"] for f in version.fields]
     assert "requester_email" not in names and "description" in names
     blob = _all_published_bytes(version)
-    for secret in (EMAIL, PHONE, "12 rue des Lilas", "jeanne.martin"):
+    for secret in (EMAIL, PHONE, NAME, "12 rue des Lilas", "jeanne.martin"):
         assert secret.encode() not in blob, secret
         assert secret.encode("cp1252") not in blob
     rows = pq.read_table(resource_path(version, "parquet")).to_pylist()
@@ -116,8 +116,22 @@ def test_published_files_hold_no_personal_data(town, client):
     assert rows[0]["lat"] == rows[1]["lat"] and rows[0]["lat"] != 48.6493
     page = client.get("/donnees-ouvertes/35288/demandes/").content
     assert page.count(b"[courriel]") >= 1
-    for secret in (EMAIL, PHONE):
-        assert secret.encode() not in page
+    api = client.get("/api/donnees/35288/demandes/", {"page_size": 100})
+    assert api.status_code == 200 and len(api.json()["data"]) == 6
+    exported = client.get("/api/donnees/35288/demandes/", {"format": "csv"})
+    answers = [
+        page,
+        api.content,
+        b"".join(exported.streaming_content),
+        client.get(
+            "/api/3/action/package_show", {"id": str(version.publication.identifier)}
+        ).content,
+        client.get("/catalog.ttl").content,
+        client.get("/api/donnees/35288/demandes/profile/").content,
+    ]
+    for answer in answers:
+        for secret in (EMAIL, PHONE, NAME, "12 rue des Lilas", "jeanne.martin"):
+            assert secret.encode() not in answer, secret
 
 
 def test_text_left_as_it_is_is_scanned(town):
@@ -226,3 +240,28 @@ def test_the_command_line_publishes_and_says_so(town):
             stdout=io.StringIO(),
             stderr=io.StringIO(),
         )
+
+
+def test_a_load_of_the_source_table_republishes(commune):
+    """Through the real connectors pipeline: each load that changes the table queues a run
+    (the worker runs it at once in tests); a load that changes nothing does not."""
+    from tests.connectors.test_pipeline import BAD, GOOD, load
+
+    pub = _pub(
+        commune,
+        rules={
+            "description": {"rule": "redact"},
+            **{
+                c: {"rule": "drop"}
+                for c in ("address", "requester_name", "requester_email", "requester_phone")
+            },
+        },
+    )
+    load(commune, GOOD)
+    first = pub.current()
+    assert first is not None and first.trigger == PublicationVersion.Trigger.LOAD
+    assert first.rows == 3
+    load(commune, GOOD)  # the same rows: no new version of the table, no run
+    assert pub.versions.count() == 1
+    load(commune, GOOD[:1] + [["A9", *GOOD[1][1:]]] + BAD[:1])
+    assert pub.current().number == 2 and pub.current().rows == 4

@@ -23,7 +23,7 @@ def tenant_objects(tenant_code: str, route: str = "") -> dict[str, str]:
         return {"<slug:chart>": "scenarios" if "simulation" in route else "zones"}
     if route.startswith("t/<str:tenant_code>/publication/"):
         return {"<int:publication_id>": str(int(tenant_code) * 10)}
-    if "donnees" in route or "catalog" in route:  # the open-data portal, catalogs and API
+    if route.startswith(("donnees-ouvertes/", "api/donnees/")):  # open-data portal and API
         return {"<slug:slug>": "requests", "<str:fmt>": "csv", "<int:number>": "1"}
     if route.startswith("open311/"):
         return {

@@ -338,7 +338,7 @@ class Migration(migrations.Migration):
         migrations.AddConstraint(
             model_name="subscription",
             constraint=models.UniqueConstraint(
-                fields=("publication", "email"), name="opendata_subscription"
+                fields=("publication", "email"), name="opendata_subscription_email"
             ),
         ),
     ]
