@@ -21,6 +21,30 @@ CHROMIUM_ARGS = [
 SMALL_PACKAGE = Path(__file__).resolve().parent / "referential" / "data" / "package"
 
 
+DB_FIXTURES = {
+    "db",
+    "transactional_db",
+    "django_db_reset_sequences",
+    "django_db_serialized_rollback",
+}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The PostgreSQL pass (PILOTIS_REQUIRE_DATABASE=postgresql) runs the tests that touch the
+    database; a test that never does is the same on both engines and ran in the SQLite pass.
+    Deselected, not skipped: nothing is hidden, the summary says how many."""
+    if os.environ.get("PILOTIS_REQUIRE_DATABASE") != "postgresql":
+        return
+    keep, other = [], []
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        uses_db = item.get_closest_marker("django_db") is not None or bool(fixtures & DB_FIXTURES)
+        (keep if uses_db else other).append(item)
+    if other:
+        config.hook.pytest_deselected(items=other)
+        items[:] = keep
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """A skipped test is not a passing one: fail the run when anything was skipped."""
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")

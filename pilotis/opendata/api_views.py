@@ -11,6 +11,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django.db.models.signals import post_delete, post_save
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
@@ -131,8 +132,16 @@ def _online(tenant_code: str, slug: str, number: int | None) -> PublicationVersi
     return known[1]
 
 
-def forget_online() -> None:
+def forget_online(*args: Any, **kwargs: Any) -> None:
+    """Forget what this process read of publications (also on each save in this process)."""
     _online_cache.clear()
+
+
+for _model in (Tenant, Publication, PublicationVersion):
+    post_save.connect(forget_online, sender=_model, dispatch_uid=f"opendata-api-{_model.__name__}")
+    post_delete.connect(
+        forget_online, sender=_model, dispatch_uid=f"opendata-api-d-{_model.__name__}"
+    )
 
 
 def _lookup(tenant_code: str, slug: str, number: int | None) -> PublicationVersion | None:

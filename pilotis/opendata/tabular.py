@@ -11,11 +11,13 @@ API fast on tens of millions of rows:
   then turned into an IN list;
 - the other text columns get a hidden lower-case, accent-free twin, searched without
   re-normalising every cell on every request;
-- rows are clustered by the ENUM columns with fewest values, as long as each cluster still fills
-  DuckDB row groups: a filter on those columns skips most of the table (zone maps) while the
-  file's order is kept inside each cluster;
+- short free text is stored uncompressed (cheaper to read than to decompress);
+- on big tables, rows are clustered by the ENUM columns with fewest values, as long as clusters
+  keep a row group on average, then by the first date column: a filter on those columns, or a
+  sort or range on that date, skips most of the table (zone maps). A small table of the file's
+  order then keeps unfiltered pages in that order fast;
 - a hidden row number (the row's position in the Parquet file, from 1) is the tie-breaker of
-  every sort, so pages are stable and cursors exact.
+  every sort and the default order, so pages are stable and cursors exact.
 
 Each process keeps the last opened copies in a small LRU (one read-only DuckDB database each,
 shared by the process's threads through per-request cursors).
@@ -69,13 +71,15 @@ CACHE_MAX_AGE_DAYS = 14  # copies unused this long are deleted when another copy
 CSV_BATCH_ROWS = 20_000
 SHORT_TEXT = 24  # free text this long on average (bytes) is stored uncompressed
 QUERY_THREADS = 0  # DuckDB threads per query (0: as many as cores)
+QUERY_MEMORY = "1GB"  # memory DuckDB may use per open copy for sorts and groups (it spills)
 BUILD_MEMORY = "2GB"  # memory DuckDB may use while copying a file (it spills beyond)
-FORMAT = 2  # bump when the copy's layout changes: older copies are rebuilt
+FORMAT = 3  # bump when the copy's layout changes: older copies are rebuilt
 
 ROW = "__pilotis_row"
 SHADOW = "__pilotis_text_"
 KEY = "__pilotis_key_"
 META = "__pilotis_meta"
+ORDER = "__pilotis_order"
 CURSOR_SALT = "pilotis.opendata.tabular.cursor"
 
 OPERATORS = (
@@ -261,6 +265,9 @@ def _build(parquet: Path, target: Path) -> None:
         select.append(f"file_row_number + 1 AS {ident(ROW)}")
         definitions.append(f"{ident(ROW)} BIGINT")
         cluster = _cluster_columns(rows, {n: len(v[0]) for n, v in enums.items()})
+        if cluster:  # then by the first date: its zone maps skip row groups in each cluster
+            dated = [n for n in names if _kind(types[n])[0] in ("date", "datetime")]
+            cluster += dated[:1]
         order = ", ".join([ident(c) for c in cluster] + [ident(ROW)])
         query = (
             f"SELECT {', '.join(select)} "  # noqa: S608
@@ -272,6 +279,12 @@ def _build(parquet: Path, target: Path) -> None:
         except duckdb.Error:  # a type DuckDB prints but does not read back: let it choose
             con.execute(f"CREATE TABLE t AS {query} LIMIT 0")
         con.execute(f"INSERT INTO t {query}")
+        ordered = bool(cluster) and "rowid" not in {n.lower() for n in names}
+        if ordered:  # the file's order, for pages in that order (see _default_page)
+            con.execute(
+                f"CREATE TABLE {ident(ORDER)} AS SELECT {ident(ROW)} AS r, rowid AS position "  # noqa: S608
+                f"FROM t ORDER BY r"
+            )
         columns = []
         for name in names:
             kind, tz, decimal = _kind(types[name])
@@ -289,7 +302,13 @@ def _build(parquet: Path, target: Path) -> None:
                     "stats": stats[name],
                 }
             )
-        meta = {"format": FORMAT, "rows": rows, "columns": columns, "cluster": cluster}
+        meta = {
+            "format": FORMAT,
+            "rows": rows,
+            "columns": columns,
+            "cluster": cluster,
+            "ordered": ordered,
+        }
         con.execute(
             f"CREATE TABLE {ident(META)} AS SELECT ?::VARCHAR AS meta",  # noqa: S608
             [json.dumps(meta, default=_json_default, ensure_ascii=False)],
@@ -375,17 +394,24 @@ def _prune(keep: Path) -> None:
 class Table:
     """The cached copy of one Parquet file, open read-only."""
 
-    def __init__(self, key: str, path: Path) -> None:
+    def __init__(self, key: str, path: Path, parquet: Path) -> None:
         self.key = key
         self.path = path
+        self.parquet = parquet
         self._lock = threading.Lock()
-        config = {"threads": str(QUERY_THREADS)} if QUERY_THREADS else {}
+        config: dict[str, str | bool | int | float | list[str]] = {
+            "memory_limit": QUERY_MEMORY,
+            "temp_directory": str(path.parent / "spill"),
+        }
+        if QUERY_THREADS:
+            config["threads"] = QUERY_THREADS
         self.con = duckdb.connect(str(path), read_only=True, config=config)
         self.con.execute("SET GLOBAL TimeZone = 'UTC'")
         row = self.con.execute(f"SELECT meta FROM {ident(META)}").fetchone()  # noqa: S608
         meta = json.loads(row[0]) if row else {}
         self.rows: int = int(meta["rows"])
         self.cluster: list[str] = list(meta.get("cluster", []))
+        self.ordered = bool(meta.get("ordered"))  # has the table of the file's order
         self.columns = [
             Column(
                 name=c["name"],
@@ -430,7 +456,7 @@ def open_table(parquet: Path) -> Table:
             target = cache_dir() / f"{key}.duckdb"
             if not target.exists():
                 _build(parquet, target)
-            table = Table(key, target)
+            table = Table(key, target, parquet)
             with _tables_lock:
                 _tables[key] = table
                 _building.pop(key, None)
@@ -481,12 +507,14 @@ class Query:
         return bool(self.group_by or self.aggregates)
 
 
-def split_list(text: str, separator: str) -> list[str]:
-    """`text` split on `separator`; a backslash makes the next character literal (`\\,`)."""
+def split_list(text: str, separator: str, keep_escapes: bool = False) -> list[str]:
+    """`text` split on `separator`; a backslash makes the next character literal (`\\,`).
+    With `keep_escapes`, only escaped separators lose their backslash (the parts are split
+    again: `or=nom__in:a\\,b|…`)."""
     parts, current, escaped = [], [], False
     for char in text:
         if escaped:
-            current.append(char)
+            current.append(char if char == separator or not keep_escapes else "\\" + char)
             escaped = False
         elif char == "\\":
             escaped = True
@@ -536,7 +564,10 @@ def typed_value(column: Column, text: str) -> Any:
     kind = column.kind
     try:
         if kind == "integer":
-            return int(text.strip())
+            value = int(text.strip())
+            if not -(2**127) <= value < 2**127:  # beyond any integer column
+                raise ValueError(text)
+            return value
         if kind == "number":
             return Decimal(text.strip()) if column.decimal else float(text.strip())
         if kind == "boolean":
@@ -661,7 +692,7 @@ def _search(table: Table, q: str) -> list[Predicate]:
 def _or_group(table: Table, text: str) -> Predicate:
     """`or=a__exact:x|b__contains:y`: rows matching at least one of the filters."""
     parts = []
-    for item in split_list(text, "|"):
+    for item in split_list(text, "|", keep_escapes=True):
         head, colon, value = item.partition(":")
         name, sep, op = head.rpartition("__")
         if not sep or op not in OPERATORS or (not colon and op not in ("isnull", "isnotnull")):
@@ -673,6 +704,8 @@ def _or_group(table: Table, text: str) -> Predicate:
                 ),
                 value=text[:200],
             )
+        if op not in ("in", "notin"):  # a list is unescaped as it is split
+            value = "".join(split_list(value, "\0"))
         parts.append(predicate(table, name, op, value))
     return Predicate(
         "(" + " OR ".join(p.sql for p in parts) + ")",
@@ -1084,12 +1117,44 @@ def run(table: Table, query: Query, version: int) -> Page:
     cur = table.cursor()
     try:
         return _run(table, query, version, cur)
-    except (duckdb.ConversionException, duckdb.OutOfRangeException) as error:
-        raise TabularError(
-            "bad_value", _("A value does not fit its column: %(detail)s"), detail=str(error)[:200]
-        ) from error
+    except VALUE_ERRORS as error:
+        raise _does_not_fit(error) from error
     finally:
         cur.close()
+
+
+VALUE_ERRORS = (
+    duckdb.ConversionException,
+    duckdb.OutOfRangeException,
+    duckdb.InvalidInputException,
+)
+
+
+def _does_not_fit(error: Exception) -> TabularError:
+    return TabularError(
+        "bad_value", _("A value does not fit its column: %(detail)s"), detail=str(error)[:200]
+    )
+
+
+def _default_page(
+    table: Table, p: Plan, cur: duckdb.DuckDBPyConnection, query: Query, reverse: bool
+) -> list[tuple[Any, ...]]:
+    """Unfiltered rows in the file's order, on a clustered copy (where the file's order is
+    scattered): their positions from the table of the file's order, then those rows only."""
+    sql, params = f"SELECT position FROM {ident(ORDER)}", list[Any]()  # noqa: S608
+    if query.cursor is not None:
+        sql += " WHERE r < ?" if reverse else " WHERE r > ?"
+        params.append(query.cursor["k"][0])
+    sql += (" ORDER BY r DESC" if reverse else " ORDER BY r") + " LIMIT ?"
+    params.append(query.page_size + 1)
+    if query.page is not None and query.cursor is None:
+        sql += " OFFSET ?"
+        params.append((query.page - 1) * query.page_size)
+    positions = [row[0] for row in cur.execute(sql, params).fetchall()]
+    if not positions:
+        return []
+    sql, params = _select(table, p, "rowid = ANY(?)", [positions], _order(p.keys, reverse))
+    return cur.execute(sql, params).fetchall()
 
 
 def _run(table: Table, query: Query, version: int, cur: duckdb.DuckDBPyConnection) -> Page:
@@ -1102,19 +1167,26 @@ def _run(table: Table, query: Query, version: int, cur: duckdb.DuckDBPyConnectio
         if len(cursor["k"]) != len(p.keys):
             raise _bad_cursor()
         extra, extra_params = _keyset(p.keys, cursor["k"], reverse)
-    sql, params = _select(table, p, extra, extra_params, _order(p.keys, reverse))
-    sql += " LIMIT ?"
-    params.append(size + 1)
-    if query.page is not None and cursor is None:
-        sql += " OFFSET ?"
-        params.append((query.page - 1) * size)
-    fetched = cur.execute(sql, params).fetchall()
+    if table.ordered and not p.grouped and p.where == "TRUE" and len(p.keys) == 1:
+        fetched = _default_page(table, p, cur, query, reverse)
+    else:
+        sql, params = _select(table, p, extra, extra_params, _order(p.keys, reverse))
+        sql += " LIMIT ?"
+        params.append(size + 1)
+        if query.page is not None and cursor is None:
+            sql += " OFFSET ?"
+            params.append((query.page - 1) * size)
+        fetched = cur.execute(sql, params).fetchall()
     more = len(fetched) > size
     fetched = fetched[:size]
     if reverse:
         fetched.reverse()
     if cursor is not None and "t" in cursor:
         total, approximate = int(cursor["t"]), bool(cursor["a"])
+    elif cursor is None and not more:  # the whole result is on this page (or before it)
+        total, approximate = len(fetched) + ((query.page or 1) - 1) * size, False
+        if query.page and not fetched:  # past the end: how far is unknown
+            total, approximate = count(table, p, cur)
     else:
         total, approximate = count(table, p, cur)
     if approximate and not more:  # a short last page tells how many there really are
@@ -1178,17 +1250,40 @@ def _csv_expr(o: Output) -> str:
 
 
 def csv_chunks(table: Table, query: Query) -> Iterator[bytes]:
-    """The whole result of `query` (every page, sorted) as CSV in UTF-8, batch by batch: the
-    memory used does not grow with the result."""
+    """The whole result of `query` (every page, in order) as CSV in UTF-8, batch by batch.
+
+    The query runs before this returns (a refused value is an error, not a broken download);
+    the rows are then converted as they come. Memory stays flat: in the file's order, rows are
+    read in place (from the Parquet file itself when nothing is filtered, from the copy when its
+    rows are in the file's order); a sort (or the file's order of a filtered clustered copy) is
+    DuckDB's, which spills to disk beyond its memory limit."""
     p = plan(table, query)
-    sql, params = _select(table, p, order=_order(p.keys), hidden_keys=False, csv=True)
+    default_order = not p.grouped and len(p.keys) == 1
+    if default_order and p.where == "TRUE":
+        select = ", ".join(_csv_expr(o) for o in p.outputs)
+        sql = f"SELECT {select} FROM read_parquet({lit(str(table.parquet))}) AS t"  # noqa: S608
+        params: list[Any] = []
+    else:
+        order = "" if default_order and not table.cluster else _order(p.keys)
+        sql, params = _select(table, p, order=order, hidden_keys=False, csv=True)
     cur = table.cursor()
     try:
         reader = cur.sql(sql, params=params).to_arrow_reader(CSV_BATCH_ROWS)
+    except VALUE_ERRORS as error:
+        cur.close()
+        raise _does_not_fit(error) from error
+    except BaseException:
+        cur.close()
+        raise
+    return _csv_batches(reader, [o.name for o in p.outputs], cur)
+
+
+def _csv_batches(
+    reader: pa.RecordBatchReader, names: list[str], cur: duckdb.DuckDBPyConnection
+) -> Iterator[bytes]:
+    try:
         header = io.BytesIO()
-        names = [o.name for o in p.outputs]
-        header_table = pa.table({n: pa.array([], pa.string()) for n in names})
-        pacsv.write_csv(header_table, header)
+        pacsv.write_csv(pa.table({n: pa.array([], pa.string()) for n in names}), header)
         yield header.getvalue()
         options = pacsv.WriteOptions(include_header=False)
         for batch in reader:

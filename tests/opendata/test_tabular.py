@@ -181,7 +181,7 @@ def arrow_table(rows: list[dict[str, Any]] = ROWS) -> pa.Table:
 @pytest.fixture(autouse=True)
 def _fresh(settings, monkeypatch):
     """A new bucket and new copies for each test; no rate limit unless a test sets one; what
-    is online read on every request (test_online_is_remembered_a_moment checks the delay)."""
+    is online read on each request (test_online_is_remembered_a_moment checks the delay)."""
     cache.clear()
     tabular.forget_tables()
     api_views.forget_online()
@@ -299,11 +299,16 @@ def test_repeated_filters_are_combined(client, dataset):
 
 
 def test_in_values_escape_commas(client, tenant, layout):
-    table = pa.table({"id": [1, 2, 3], "nom": ["a,b", "a", "b"]})
+    table = pa.table({"id": [1, 2, 3, 4, 5], "nom": ["a,b", "a", "b", "c|d", "e\\f"]})
     published(tenant, "virgules", table)
     url = f"/api/donnees/{CODE}/virgules/"
     assert ids(get(client, url, nom__in="a\\,b")) == [1]
     assert ids(get(client, url, nom__in="a,b")) == [2, 3]
+    assert ids(get(client, url, nom__exact="e\\f")) == [5]  # no escapes outside lists
+    # In an or group: \| is a bar; lists are split on unescaped commas.
+    assert ids(get(client, url, **{"or": "nom__in:a\\,b,e|id__exact:3"})) == [1, 3]
+    assert ids(get(client, url, **{"or": "nom__exact:a,b|nom__exact:c\\|d"})) == [1, 4]
+    assert ids(get(client, url, **{"or": "nom__exact:e\\\\f|id__exact:2"})) == [2, 5]
 
 
 def test_or_groups(client, dataset):
@@ -457,6 +462,52 @@ def test_values_are_typed_in_json(client, dataset):
         "note": None,
     }
     assert get(client, id__exact="1").json()["data"][0]["jour"] == "2024-01-05"
+
+
+def test_datetimes_decimals_and_nested_values(client, tenant, layout):
+    from decimal import Decimal
+
+    utc = dt.UTC
+    moments = [
+        dt.datetime(2026, 3, 1, 8, 30, tzinfo=utc),
+        dt.datetime(2026, 3, 1, 22, 15, 30, 250000, tzinfo=utc),
+        None,
+        dt.datetime(2025, 12, 31, 23, 59, tzinfo=utc),
+    ]
+    table = pa.table(
+        {
+            "id": [1, 2, 3, 4],
+            "quand": pa.array(moments, pa.timestamp("us", tz="UTC")),
+            "local": pa.array([m.replace(tzinfo=None) if m else None for m in moments]),
+            "prix": pa.array(
+                [Decimal("12.30"), Decimal("0.05"), None, Decimal("100.00")], pa.decimal128(10, 2)
+            ),
+            "tags": pa.array([["a"], ["b", "c"], [], None]),
+        }
+    )
+    published(tenant, "horaires", table)
+    url = f"/api/donnees/{CODE}/horaires/"
+    row = get(client, url, id__exact="2").json()["data"][0]
+    assert row["quand"] == "2026-03-01T22:15:30.250000+00:00"
+    assert row["local"] == "2026-03-01T22:15:30.250000"
+    assert row["prix"] == 0.05 and row["tags"] == ["b", "c"]
+    assert ids(get(client, url, quand__greater="2026-03-01T08:30:00Z")) == [1, 2]
+    assert ids(get(client, url, quand__strictly_greater="2026-03-01T09:30:00+01:00")) == [2]
+    assert ids(get(client, url, quand__less="2026-01-01")) == [4]  # a date: midnight UTC
+    assert ids(get(client, url, local__strictly_less="2026-03-01T22:00:00")) == [1, 4]
+    assert ids(get(client, url, prix__greater="12.3")) == [1, 4]
+    assert ids(get(client, url, quand__sort="desc")) == [3, 2, 1, 4]
+    assert ids(get(client, url, tags__isnull="")) == [4]
+    assert ids(get(client, url, tags__contains="c")) == [2]
+    assert get(client, url, tags__sort="asc").json()["error"]["code"] == "bad_operator"
+    assert get(client, url, tags__less="a").json()["error"]["code"] == "bad_operator"
+    assert get(client, url, quand__less="demain").json()["error"]["code"] == "bad_value"
+    pages = walk(client, f"{url}?quand__sort=asc&page_size=1")
+    assert [i for p in pages for i in p] == [4, 1, 2, 3]
+    text = b"".join(get(client, url, format="csv").streaming_content).decode()
+    lines = list(csv.reader(io.StringIO(text)))
+    assert dt.datetime.fromisoformat(lines[2][1]) == moments[1]
+    assert Decimal(lines[1][3]) == Decimal("12.30") and lines[3][1] == ""
 
 
 # --- group-by -------------------------------------------------------------------------------
@@ -650,6 +701,23 @@ def test_bad_queries_answer_400_in_french(client, dataset, params, code):
         HTTP_ACCEPT_LANGUAGE="en",
     )
     assert with_english.json()["error"]["code"] == code
+    assert with_english.json()["error"]["message"] != error["message"]  # French by default
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv"])
+def test_values_out_of_range_never_fail(client, dataset, fmt):
+    huge = "9" * 40
+    for params in (
+        {"quantite__exact": huge},
+        {"quantite__in": f"1,{huge}"},
+        {"jour__less": "9999-12-31"},
+    ):
+        response = get(client, format=fmt, **params)
+        assert response.status_code in (200, 400), params
+        if response.status_code == 400:
+            assert response.json()["error"]["code"] == "bad_value"
+        elif fmt == "csv":
+            b"".join(response.streaming_content)
 
 
 def test_cache_busters_are_ignored(client, dataset):
@@ -691,16 +759,18 @@ def test_non_public_publication_answers_404(client, dataset):
 
 
 def test_online_is_remembered_a_moment(client, dataset, monkeypatch):
-    """Each process trusts what it read for ONLINE_TTL seconds, no more."""
-    monkeypatch.setattr(api_views, "ONLINE_TTL", 0.3)
+    """Each process trusts what it read for ONLINE_TTL seconds, no more; a change saved by
+    this very process is seen at once."""
+    monkeypatch.setattr(api_views, "ONLINE_TTL", 0.5)
     assert client.get(BASE).status_code == 200
-    dataset.public = False
-    dataset.save()
-    time.sleep(0.4)
+    # Taken offline by another process (no signal here): seen once the delay is over.
+    Publication.objects.filter(pk=dataset.pk).update(public=False)
+    assert client.get(BASE).status_code == 200
+    time.sleep(0.6)
     assert client.get(BASE).status_code == 404
+    # Put back online by this process: seen at once.
     dataset.public = True
     dataset.save()
-    time.sleep(0.4)
     assert client.get(BASE).status_code == 200
 
 
@@ -776,6 +846,7 @@ def test_cors_and_preflight(client, dataset):
     assert preflight.status_code == 204
     assert "GET" in preflight["Access-Control-Allow-Methods"]
     assert preflight["Access-Control-Allow-Origin"] == "*"
+    assert client.head(BASE).status_code == 200
     refused = client.post(BASE)
     assert refused.status_code == 405 and refused["Allow"] == "GET, HEAD, OPTIONS"
 
@@ -899,11 +970,13 @@ def big(tenant, layout):
     import numpy as np
 
     rng = np.random.default_rng(7)
+    days = rng.integers(0, 365, BIG).astype("timedelta64[D]")
     table = pa.table(
         {
             "id": pa.array(np.arange(1, BIG + 1)),
             "kind": pa.array([KINDS[i] for i in rng.integers(0, 4, BIG)]),
             "score": pa.array(rng.integers(0, 50, BIG)),  # many ties
+            "jour": pa.array(np.datetime64("2025-01-01") + days),
         }
     )
     _parquet_only(tenant, "gros", table)
@@ -951,9 +1024,26 @@ def test_clustered_copy_answers_the_same(client, big, monkeypatch):
     assert [r["id"] for r in body["data"]] == [1, 2, 3, 4, 5]
     table = tabular.open_table(next((tabular.cache_dir().parent.parent).rglob("data.parquet")))
     if tabular.ENUM_MAX_DISTINCT:
-        assert table.cluster == ["kind"]
+        assert table.cluster == ["kind", "jour"] and table.ordered
     kinds = big.column("kind").to_pylist()
     scores = big.column("score").to_pylist()
+    days = big.column("jour").to_pylist()
+    # The file's order, by cursor (both ways) and by page number, deep in the table.
+    body = client.get(f"{url}?page=15000&page_size=10").json()
+    assert [r["id"] for r in body["data"]] == list(range(149991, 150001))
+    back = client.get(body["links"]["prev"]).json()
+    assert [r["id"] for r in back["data"]] == list(range(149981, 149991))
+    pages = walk(client, f"{url}?page_size=10000&columns=id")
+    assert [i for p in pages for i in p] == list(range(1, BIG + 1))
+    deep = client.get(f"{url}?page_size=3").json()
+    while deep["data"][0]["id"] < 10:
+        deep = client.get(deep["links"]["next"]).json()
+    assert [r["id"] for r in client.get(deep["links"]["prev"]).json()["data"]] == [7, 8, 9]
+    # A sort on the date the clusters are ordered by, with a filter on the clustered column.
+    response = client.get(f"{url}?kind__exact=alpha&jour__sort=desc&page_size=20")
+    alphas = [i + 1 for i in range(BIG) if kinds[i] == "alpha"]
+    expected = sorted(alphas, key=lambda i: -days[i - 1].toordinal())  # ties: the file's order
+    assert [r["id"] for r in response.json()["data"]] == expected[:20]
     response = client.get(f"{url}?kind__in=gamma,delta&score__less=3&score__sort=asc")
     expected = sorted(
         (i + 1 for i in range(BIG) if kinds[i] in ("gamma", "delta") and scores[i] <= 3),
@@ -963,6 +1053,17 @@ def test_clustered_copy_answers_the_same(client, big, monkeypatch):
     assert [r["id"] for r in response.json()["data"]] == expected[:50]
     grouped = client.get(f"{url}?kind__groupby&kind__count").json()["data"]
     assert {g["kind"]: g["kind__count"] for g in grouped} == Counter(kinds)
+    # CSV exports in the file's order, whole (from the Parquet file) or filtered (the copy).
+    for query, keep in (
+        ("", lambda i: True),
+        ("&kind__in=beta,gamma", lambda i: kinds[i] in ("beta", "gamma")),
+    ):
+        response = client.get(f"{url}?format=csv&columns=id{query}")
+        chunks = list(response.streaming_content)
+        assert len(chunks) > 2  # batch by batch
+        lines = b"".join(chunks).decode().splitlines()
+        assert lines[0] == '"id"'
+        assert [int(x) for x in lines[1:]] == [i + 1 for i in range(BIG) if keep(i)]
 
 
 def test_text_searches_on_big_tables_estimate_the_total(client, tenant, monkeypatch):
