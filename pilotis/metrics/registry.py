@@ -63,6 +63,9 @@ class Metric:
     # What the figure may be filtered by, when more than its dimensions (e.g. a time series
     # broken down by month that can be narrowed to a channel).
     filters: tuple[str, ...] = ()
+    # The warehouse tables the figure is computed from: its source (shown with its definition),
+    # its lineage in the catalog, and the key of its cache (their Delta versions).
+    source_tables: tuple[str, ...] = ()
 
     @property
     def filterable(self) -> tuple[str, ...]:
@@ -77,6 +80,7 @@ class Metric:
             "unit": self.unit,
             "dimensions": list(self.dimensions),
             "higher_is_better": self.higher_is_better,
+            "source_tables": list(self.source_tables),
         }
 
 
@@ -138,6 +142,106 @@ def evaluate(slug: str, query: Query) -> Result:
             known=", ".join(metric.dimensions) or "—",
         )
     return Result(metric, query, metric.compute(query))
+
+
+def data_versions(metric: Metric, tenant_codes: tuple[str, ...]) -> str:
+    """The Delta versions of the metric's source tables for these tenants: a figure computed
+    at these versions stays true until one of them changes."""
+    from pilotis.warehouse import storage
+
+    return ",".join(
+        f"{code}/{table}:{storage.current_version(code, table)}"
+        for code in tenant_codes
+        for table in metric.source_tables
+    )
+
+
+def evaluate_cached(slug: str, query: Query, seconds: int = 24 * 3600) -> Result:
+    """`evaluate`, kept in the cache until a source table of the metric changes (a new load
+    commits a new Delta version, which changes the key). A metric that declares no source
+    table is computed each time."""
+    import hashlib
+
+    from django.core.cache import cache
+    from django.utils import translation
+
+    metric = get(slug)
+    if not metric.source_tables:
+        return evaluate(slug, query)
+    raw = repr(
+        (
+            slug,
+            query.tenant_codes,
+            query.start,
+            query.end,
+            query.by,
+            sorted(query.filters.items()),
+            query.as_of.date(),
+            data_versions(metric, query.tenant_codes),
+            translation.get_language(),
+        )
+    )
+    key = "metric:" + hashlib.sha256(raw.encode()).hexdigest()
+    rows = cache.get(key)
+    if rows is None:
+        result = evaluate(slug, query)
+        cache.set(key, result.rows, seconds)
+        return result
+    return Result(metric, query, rows)
+
+
+def total(result: Result) -> Any:
+    """The figure for all the data (the row marked `total`), None when there is none."""
+    for row in result.rows:
+        if row.get("total"):
+            return row.get("value")
+    return None
+
+
+class PeriodKind:
+    """How the home dashboard and reports choose the period of a key indicator, from the
+    `anchor` (last day of the last complete month with data):
+    - ROLLING_YEAR: the twelve months up to the anchor (flows: requests, revenue, absences);
+    - YEAR_TO_DATE: 1 January of the anchor's year to the anchor (budget execution);
+    - MONTH: the anchor's month alone;
+    - STOCK: the state at the anchor (headcount, debt): start = end = anchor."""
+
+    ROLLING_YEAR = "rolling_year"
+    YEAR_TO_DATE = "year_to_date"
+    MONTH = "month"
+    STOCK = "stock"
+
+
+@dataclass(frozen=True)
+class Headline:
+    """A key indicator of a domain, shown on the home dashboard of every tenant that has the
+    domain's data, in the monthly report, and offered to alerts.
+
+    `latest(tenant_codes)` returns the last day the domain has data for (None: no data, the
+    card is not shown); `url_name` is the domain page, reversed with the tenant code;
+    `target` a default target (a tenant may set its own); `per_inhabitant` says the figure is
+    divided by the population when members of an intercommunality are set side by side."""
+
+    metric: str
+    url_name: str
+    latest: Callable[[tuple[str, ...]], date | None] = field(compare=False, repr=False)
+    order: int = 100
+    period: str = PeriodKind.ROLLING_YEAR
+    target: float | None = None
+    per_inhabitant: bool = False
+
+
+HEADLINES: dict[str, Headline] = {}
+
+
+def register_headline(headline: Headline) -> Headline:
+    get(headline.metric)  # the metric must be registered first
+    HEADLINES[headline.metric] = headline
+    return headline
+
+
+def headlines() -> list[Headline]:
+    return sorted(HEADLINES.values(), key=lambda h: (h.order, h.metric))
 
 
 def default_period(today: date | None = None) -> tuple[date, date]:

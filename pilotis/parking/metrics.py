@@ -60,6 +60,7 @@ def _metric(
             dimensions=DIMENSIONS,
             compute=compute,
             higher_is_better=higher_is_better,
+            source_tables=parking_data.TABLES,
         )
     )
 

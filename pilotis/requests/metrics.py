@@ -93,6 +93,7 @@ def _metric(
             compute=run,
             higher_is_better=higher_is_better,
             filters=tuple(FILTER_NAMES),
+            source_tables=("requests",),
         )
     )
 
