@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "pilotis.parking",
     "pilotis.portfolio",
     "pilotis.opendata",
+    "pilotis.home",
     "pilotis.open311",
     "pilotis.demo",
 ]

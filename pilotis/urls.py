@@ -10,6 +10,7 @@ urlpatterns = [
     path("t/<str:tenant_code>/administration/", include("pilotis.tenants.urls")),
     path("t/<str:tenant_code>/donnees/catalogue/", include("pilotis.catalog.urls")),
     path("t/<str:tenant_code>/donnees/", include("pilotis.connectors.urls")),
+    path("t/<str:tenant_code>/tableau-de-bord/", include("pilotis.home.urls")),
     path("t/<str:tenant_code>/demandes/", include("pilotis.requests.urls")),
     path("t/<str:tenant_code>/stationnement/", include("pilotis.parking.urls")),
     path("t/<str:tenant_code>/projets/", include("pilotis.portfolio.urls")),

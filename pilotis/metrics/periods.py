@@ -5,6 +5,8 @@ domain has data — over a period of a given kind (registry.PeriodKind)."""
 from __future__ import annotations
 
 import calendar
+import hashlib
+from collections.abc import Callable
 from datetime import date, timedelta
 
 from django.utils.translation import gettext_lazy as _
@@ -49,3 +51,37 @@ def period(kind: str, at: date) -> tuple[date, date]:
     if kind == PeriodKind.STOCK:
         return at, at
     raise MetricError(_("Unknown period kind “%(kind)s”."), kind=kind)
+
+
+def latest_in(table: str, column: str) -> Callable[[tuple[str, ...]], date | None]:
+    """A `Headline.latest`: the last local day of `column` in the tenants' `table`, read once
+    per version of their tables (None when none of them has loaded it)."""
+
+    def latest(tenant_codes: tuple[str, ...]) -> date | None:
+        import duckdb
+        from django.core.cache import cache
+
+        from pilotis.warehouse import storage
+
+        versions = [storage.current_version(code, table) for code in tenant_codes]
+        if all(v is None for v in versions):
+            return None
+        raw = f"{table}:{column}:{storage.warehouse_root()}:{tenant_codes}:{versions}"
+        key = "latest:" + hashlib.sha256(raw.encode()).hexdigest()
+        found = cache.get(key)
+        if found is None:
+            con = duckdb.connect()
+            try:
+                con.execute("SET TimeZone = 'Europe/Paris'")
+                if not storage.register(con, "t", list(tenant_codes), table):
+                    return None
+                rows = con.execute(
+                    f"SELECT max({storage.ident(column)})::DATE FROM t"  # noqa: S608
+                ).fetchall()
+            finally:
+                con.close()
+            found = (rows[0][0] if rows else None) or "none"
+            cache.set(key, found, 24 * 3600)
+        return None if found == "none" else found
+
+    return latest

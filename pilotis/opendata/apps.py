@@ -7,3 +7,6 @@ class OpendataConfig(AppConfig):
     label = "opendata"
     verbose_name = _("Open data")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from pilotis.opendata import metrics  # noqa: F401  (registers the indicators)

@@ -8,7 +8,8 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from pilotis.metrics.registry import Metric, MetricError, Query, register
+from pilotis.metrics.periods import latest_in
+from pilotis.metrics.registry import Headline, Metric, MetricError, Query, register, register_headline
 from pilotis.parking import data as parking_data
 from pilotis.parking import indicators
 
@@ -119,4 +120,13 @@ _metric(
     "rate",
     lambda s: None if s.fine_rate is None else round(s.fine_rate, 2),
     higher_is_better=False,
+)
+
+
+_latest_payment = latest_in("parking_payments", "start_datetime")
+register_headline(
+    Headline("parking.revenue", "parking:index", _latest_payment, order=50, per_inhabitant=True)
+)
+register_headline(
+    Headline("parking.occupancy", "parking:index", _latest_payment, order=51)
 )

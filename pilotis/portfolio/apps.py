@@ -7,3 +7,6 @@ class PortfolioConfig(AppConfig):
     label = "portfolio"
     verbose_name = _("Digital projects")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from pilotis.portfolio import metrics  # noqa: F401  (registers the indicators)

@@ -12,7 +12,8 @@ from django.utils.functional import lazy
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from pilotis.metrics.registry import Metric, Query, register
+from pilotis.metrics.periods import latest_in
+from pilotis.metrics.registry import Headline, Metric, PeriodKind, Query, register, register_headline
 from pilotis.requests import indicators, repeats, rising, seasonality, topics
 from pilotis.requests.data import DIMENSIONS, Database, Period, Scope, connect
 
@@ -380,4 +381,29 @@ _metric(
     "ratio",
     _topic_rows,
     dimensions=("category",),
+)
+
+
+# The key indicators of the home dashboard, the monthly report and the alerts' suggestions.
+_latest_request = latest_in("requests", "requested_datetime")
+register_headline(
+    Headline(
+        "requests.volume", "requests:index", _latest_request, order=10, per_inhabitant=True
+    )
+)
+register_headline(
+    Headline("requests.close_median", "requests:index", _latest_request, order=11, target=10)
+)
+register_headline(
+    Headline("requests.on_time_rate", "requests:index", _latest_request, order=12, target=0.8)
+)
+register_headline(
+    Headline(
+        "requests.backlog",
+        "requests:index",
+        _latest_request,
+        order=13,
+        period=PeriodKind.STOCK,
+        per_inhabitant=True,
+    )
 )

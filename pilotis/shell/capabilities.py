@@ -31,6 +31,7 @@ CAPABILITIES: tuple[Capability, ...] = (
             "The key indicators of every domain — requests, finance, HR, online services — with "
             "their trend, target and a plain-French summary of what changed since last month."
         ),
+        url_name="home:index",
     ),
     Capability(
         "demandes",

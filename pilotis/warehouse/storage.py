@@ -13,6 +13,8 @@ always says which load (or rollback) produced it.
 from __future__ import annotations
 
 import datetime
+import os
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -102,8 +104,22 @@ def open_table(tenant_code: str, table: str, version: int | None = None) -> Delt
         return None
 
 
+_COMMIT = re.compile(r"^(\d{20})\.json$")
+
+
 def current_version(tenant_code: str, table: str) -> int | None:
-    delta = open_table(tenant_code, table)
+    """The table's latest Delta version, None when never loaded. Read from the names of the
+    commit files of its `_delta_log` (one directory listing, no log replay): cache keys of
+    every page ask it for each table of each tenant in scope."""
+    log_dir = Path(table_uri(tenant_code, table)) / "_delta_log"
+    try:
+        names = os.listdir(log_dir)
+    except FileNotFoundError:
+        return None
+    versions = [int(m.group(1)) for m in map(_COMMIT.match, names) if m]
+    if versions:
+        return max(versions)
+    delta = open_table(tenant_code, table)  # a log of checkpoints only: let delta-rs read it
     return None if delta is None else delta.version()
 
 

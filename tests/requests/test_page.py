@@ -33,7 +33,7 @@ LABELS = {
 }
 
 
-def write_requests(code: str, frame: pd.DataFrame) -> None:
+def write_requests(code: str, frame: pd.DataFrame, mode: str = "error") -> None:
     """The rows as the warehouse holds them (the pipeline's own tests cover how they get
     there): every column of the canonical table, lineage included."""
     schema = storage.arrow_schema(get_schema("requests"))
@@ -50,7 +50,7 @@ def write_requests(code: str, frame: pd.DataFrame) -> None:
             columns[field.name] = pa.array(["test"] * len(frame), field.type)
         else:
             columns[field.name] = pa.nulls(len(frame), field.type)
-    write_deltalake(storage.table_uri(code, "requests"), pa.table(columns, schema=schema))
+    write_deltalake(storage.table_uri(code, "requests"), pa.table(columns, schema=schema), mode=mode)
 
 
 @pytest.fixture

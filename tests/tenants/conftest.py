@@ -21,6 +21,8 @@ def tenant_objects(tenant_code: str, route: str = "") -> dict[str, str]:
         return {"<int:project_id>": str(int(tenant_code) * 10), "<slug:chart>": "valeur"}
     if route.startswith("t/<str:tenant_code>/stationnement/"):
         return {"<slug:chart>": "scenarios" if "simulation" in route else "zones"}
+    if route.startswith("t/<str:tenant_code>/tableau-de-bord/"):
+        return {"<slug:chart>": "membres"}
     if route.startswith("t/<str:tenant_code>/publication/"):
         return {"<int:publication_id>": str(int(tenant_code) * 10)}
     if route.startswith(("donnees-ouvertes/", "api/donnees/")):  # open-data portal and API
