@@ -328,7 +328,9 @@ def members_of(
                 else "—"
             )
             row.status[card.metric] = (
-                "none" if column.per_inhabitant else status_of(value, card.target, card.higher_is_better)
+                "none"
+                if column.per_inhabitant
+                else status_of(value, card.target, card.higher_is_better)
             )
         out.append(row)
     return out, columns
@@ -364,9 +366,9 @@ def _database_state(codes: tuple[str, ...]) -> str:
     milestones = Milestone.objects.filter(project__tenant__code__in=codes).aggregate(
         c=Max("pk"), d=Max("done_on")
     )
-    versions = PublicationVersion.objects.filter(
-        publication__tenant__code__in=codes
-    ).aggregate(c=Max("pk"), f=Max("finished_at"))
+    versions = PublicationVersion.objects.filter(publication__tenant__code__in=codes).aggregate(
+        c=Max("pk"), f=Max("finished_at")
+    )
     return repr((projects, milestones, versions))
 
 

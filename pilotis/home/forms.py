@@ -3,7 +3,6 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.utils.translation import gettext_lazy as _
 
 from pilotis.metrics import registry
 from pilotis.metrics.display import threshold_input
@@ -26,7 +25,7 @@ class TargetsForm(forms.Form):
                 label=f"{metric.label}{f' ({unit})' if unit else ''}",
                 required=False,
                 initial=None if shown is None else round(shown, 4),
-                help_text=metric.description,
+                help_text=str(metric.description),
                 min_value=0,
                 widget=forms.NumberInput(attrs={"aria-describedby": f"id_{metric.slug}-help"}),
             )

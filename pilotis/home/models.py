@@ -47,6 +47,9 @@ class ReportSubscription(models.Model):
             models.UniqueConstraint(fields=["tenant", "user"], name="home_report_subscription")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.tenant.code} {self.user}"
+
 
 class ReportDelivery(models.Model):
     """One monthly report sent (or that failed to be sent) to a tenant's subscribers."""
@@ -68,3 +71,6 @@ class ReportDelivery(models.Model):
         verbose_name = _("report delivery")
         verbose_name_plural = _("report deliveries")
         ordering = ["-sent_at"]
+
+    def __str__(self) -> str:
+        return f"{self.tenant.code} {self.month:%Y-%m} {self.status}"

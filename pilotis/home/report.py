@@ -94,15 +94,21 @@ def series_chart(item: Series) -> charts.Chart:
 
 
 def members_chart(built: home_board.Board, column: home_board.Column) -> charts.Chart:
-    data = [
-        {"commune": m.name, "valeur": m.values.get(column.metric)}
+    data: list[dict[str, Any]] = [
+        {"commune": m.name, "valeur": float(m.values[column.metric])}
         for m in built.members
         if m.values.get(column.metric) is not None
     ]
-    data.sort(key=lambda d: -float(d["valeur"]))
+    data.sort(key=lambda d: -d["valeur"])
     title = f"{column.label} {column.note}".strip()
     spec = charts.bar(
-        title, data, x="valeur", y="commune", x_title=title, y_title=_("Member"), value_format=",.1f"
+        title,
+        data,
+        x="valeur",
+        y="commune",
+        x_title=title,
+        y_title=_("Member"),
+        value_format=",.1f",
     )
     return charts.Chart(
         slug="membres",
@@ -211,7 +217,7 @@ def xlsx(tenant: Tenant, built: home_board.Board | None = None) -> bytes:
     ]
     summary.append(header)
     summary.append([])
-    for domain, label, cards in built.domains:
+    for _domain, label, cards in built.domains:
         for card in cards:
             summary.append(
                 [
@@ -262,15 +268,12 @@ def xlsx(tenant: Tenant, built: home_board.Board | None = None) -> bytes:
     if built.members:
         sheet = book.create_sheet(_sheet_name(_("Members"), used))
         sheet.append(
-            [_("Member"), _("Population")]
-            + [f"{c.label} {c.note}".strip() for c in built.columns]
+            [_("Member"), _("Population")] + [f"{c.label} {c.note}".strip() for c in built.columns]
         )
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         for m in built.members:
-            sheet.append(
-                [m.name, m.population] + [m.values.get(c.metric) for c in built.columns]
-            )
+            sheet.append([m.name, m.population] + [m.values.get(c.metric) for c in built.columns])
             sheet.cell(sheet.max_row, 2).number_format = "#,##0"
             for i, c in enumerate(built.columns, start=3):
                 unit = "days" if c.unit == "per_thousand" else c.unit
@@ -313,7 +316,9 @@ def send(tenant: Tenant, today: date | None = None, force: bool = False) -> Any:
             content = pdf(tenant, built)
             pages = len(PdfReader(io.BytesIO(content)).pages)
             workbook = xlsx(tenant, built)
-            link = settings.PILOTIS_PUBLIC_URL.rstrip("/") + reverse("home:index", args=[tenant.code])
+            link = settings.PILOTIS_PUBLIC_URL.rstrip("/") + reverse(
+                "home:index", args=[tenant.code]
+            )
             body = "\n".join(
                 [
                     _("Hello,"),

@@ -95,7 +95,8 @@ def targets(request: HttpRequest, access: TenantAccess) -> HttpResponse:
 @tenant_view(Perm.VIEW_DASHBOARDS)
 def report_page(request: HttpRequest, access: TenantAccess) -> HttpResponse:
     subscribed = ReportSubscription.objects.filter(
-        tenant=access.tenant, user=request.user  # type: ignore[misc]
+        tenant=access.tenant,
+        user=request.user,  # type: ignore[misc]
     ).exists()
     return render(
         request,
@@ -116,7 +117,9 @@ def subscribe(request: HttpRequest, access: TenantAccess) -> HttpResponse:
         ReportSubscription.objects.filter(tenant=access.tenant, user=request.user).delete()  # type: ignore[misc]
         messages.success(request, _("You will no longer receive the monthly report."))
     elif not request.user.email:  # type: ignore[union-attr]
-        messages.error(request, _("Your account has no e-mail address: the report cannot be sent to you."))
+        messages.error(
+            request, _("Your account has no e-mail address: the report cannot be sent to you.")
+        )
     else:
         ReportSubscription.objects.get_or_create(tenant=access.tenant, user=request.user)  # type: ignore[misc]
         messages.success(

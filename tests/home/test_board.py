@@ -73,10 +73,25 @@ def test_status_and_changes_on_hand_made_figures():
 
 def _card(**values):
     base = dict(
-        metric="x.y", domain="x", label="Délai", description="", unit="days", sources=[],
-        url="", anchor=date(2025, 2, 28), start=date(2024, 3, 1), end=date(2025, 2, 28),
-        period_label="", value=12.0, last_month=10.0, year_before=None, target=None,
-        higher_is_better=False, status="none", shown="12,0 jours", shown_last_month="10,0 jours",
+        metric="x.y",
+        domain="x",
+        label="Délai",
+        description="",
+        unit="days",
+        sources=[],
+        url="",
+        anchor=date(2025, 2, 28),
+        start=date(2024, 3, 1),
+        end=date(2025, 2, 28),
+        period_label="",
+        value=12.0,
+        last_month=10.0,
+        year_before=None,
+        target=None,
+        higher_is_better=False,
+        status="none",
+        shown="12,0 jours",
+        shown_last_month="10,0 jours",
     )
     base.update(values)
     card = board.Card(**base)
@@ -86,8 +101,14 @@ def _card(**values):
 
 def test_the_summary_puts_the_largest_change_first_and_says_better_or_worse():
     worse = _card(label="Délai", value=12.0, last_month=10.0)  # +20 %, lower is better
-    better = _card(label="En ligne", value=0.55, last_month=0.5, higher_is_better=True,
-                   shown="55 %", shown_last_month="50 %")  # +10 %
+    better = _card(
+        label="En ligne",
+        value=0.55,
+        last_month=0.5,
+        higher_is_better=True,
+        shown="55 %",
+        shown_last_month="50 %",
+    )  # +10 %
     steady = _card(label="Stable", value=100, last_month=101)
     lines = board.summary_of([better, steady, worse])
     assert lines[0].startswith("Délai") and "12,0 jours" in lines[0] and "10,0 jours" in lines[0]

@@ -56,7 +56,9 @@ def test_an_analyst_sets_a_target_in_percent_and_the_card_turns(client, territor
         {"requests.on_time_rate": "99", "requests.close_median": ""},
     )
     assert done.status_code == 302
-    assert Target.objects.get(tenant=epci, metric="requests.on_time_rate").value == pytest.approx(0.99)
+    assert Target.objects.get(tenant=epci, metric="requests.on_time_rate").value == pytest.approx(
+        0.99
+    )
     assert not Target.objects.filter(metric="requests.close_median").exists()
     card = next(
         c

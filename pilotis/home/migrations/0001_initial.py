@@ -6,61 +6,129 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('tenants', '0002_tenant_epci_code'),
+        ("tenants", "0002_tenant_epci_code"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ReportDelivery',
+            name="ReportDelivery",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('month', models.DateField(verbose_name='month')),
-                ('status', models.CharField(choices=[('sent', 'Sent'), ('failed', 'Failed'), ('nobody', 'No subscriber')], max_length=8, verbose_name='status')),
-                ('recipients', models.PositiveIntegerField(default=0, verbose_name='recipients')),
-                ('pdf_pages', models.PositiveIntegerField(default=0, verbose_name='PDF pages')),
-                ('error', models.TextField(blank=True, verbose_name='error')),
-                ('sent_at', models.DateTimeField(auto_now_add=True, verbose_name='sent')),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenants.tenant')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("month", models.DateField(verbose_name="month")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("sent", "Sent"),
+                            ("failed", "Failed"),
+                            ("nobody", "No subscriber"),
+                        ],
+                        max_length=8,
+                        verbose_name="status",
+                    ),
+                ),
+                ("recipients", models.PositiveIntegerField(default=0, verbose_name="recipients")),
+                ("pdf_pages", models.PositiveIntegerField(default=0, verbose_name="PDF pages")),
+                ("error", models.TextField(blank=True, verbose_name="error")),
+                ("sent_at", models.DateTimeField(auto_now_add=True, verbose_name="sent")),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="tenants.tenant",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'report delivery',
-                'verbose_name_plural': 'report deliveries',
-                'ordering': ['-sent_at'],
+                "verbose_name": "report delivery",
+                "verbose_name_plural": "report deliveries",
+                "ordering": ["-sent_at"],
             },
         ),
         migrations.CreateModel(
-            name='ReportSubscription',
+            name="ReportSubscription",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenants.tenant')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="tenants.tenant",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'report subscription',
-                'verbose_name_plural': 'report subscriptions',
-                'constraints': [models.UniqueConstraint(fields=('tenant', 'user'), name='home_report_subscription')],
+                "verbose_name": "report subscription",
+                "verbose_name_plural": "report subscriptions",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("tenant", "user"), name="home_report_subscription"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Target',
+            name="Target",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('metric', models.CharField(max_length=100, verbose_name='indicator')),
-                ('value', models.FloatField(verbose_name='target')),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenants.tenant')),
-                ('updated_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("metric", models.CharField(max_length=100, verbose_name="indicator")),
+                ("value", models.FloatField(verbose_name="target")),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="tenants.tenant",
+                    ),
+                ),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'target',
-                'verbose_name_plural': 'targets',
-                'constraints': [models.UniqueConstraint(fields=('tenant', 'metric'), name='home_target_unique')],
+                "verbose_name": "target",
+                "verbose_name_plural": "targets",
+                "constraints": [
+                    models.UniqueConstraint(fields=("tenant", "metric"), name="home_target_unique")
+                ],
             },
         ),
     ]
