@@ -220,6 +220,16 @@ HUEY = (
         "immediate": False,
     }
 )
+# The figures of pages (dashboards, indicators) are cached under their tables' versions: in
+# the process by default (one `pilotis serve`), in Redis when several processes serve.
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "pilotis",
+        }
+    }
 
 LOGGING = {
     "version": 1,

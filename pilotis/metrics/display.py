@@ -11,7 +11,9 @@ from django.utils.translation import ngettext
 
 
 def _n(value: float, digits: int) -> str:
-    return number_format(round(value, digits), decimal_pos=digits, use_l10n=True, force_grouping=True)
+    return number_format(
+        round(value, digits), decimal_pos=digits, use_l10n=True, force_grouping=True
+    )
 
 
 def display(value: Any, unit: str) -> str:

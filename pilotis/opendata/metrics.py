@@ -9,7 +9,14 @@ from zoneinfo import ZoneInfo
 
 from django.utils.translation import gettext_lazy as _
 
-from pilotis.metrics.registry import Headline, Metric, PeriodKind, Query, register, register_headline
+from pilotis.metrics.registry import (
+    Headline,
+    Metric,
+    PeriodKind,
+    Query,
+    register,
+    register_headline,
+)
 
 DOMAIN = "opendata"
 PARIS = ZoneInfo("Europe/Paris")
@@ -88,7 +95,9 @@ def _latest(tenant_codes: tuple[str, ...]) -> date | None:
 
 
 register_headline(
-    Headline(f"{DOMAIN}.datasets", "opendata_manage:index", _latest, order=70, period=PeriodKind.STOCK)
+    Headline(
+        f"{DOMAIN}.datasets", "opendata_manage:index", _latest, order=70, period=PeriodKind.STOCK
+    )
 )
 register_headline(
     Headline(

@@ -9,7 +9,14 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 from pilotis.metrics.periods import latest_in
-from pilotis.metrics.registry import Headline, Metric, MetricError, Query, register, register_headline
+from pilotis.metrics.registry import (
+    Headline,
+    Metric,
+    MetricError,
+    Query,
+    register,
+    register_headline,
+)
 from pilotis.parking import data as parking_data
 from pilotis.parking import indicators
 
@@ -127,6 +134,4 @@ _latest_payment = latest_in("parking_payments", "start_datetime")
 register_headline(
     Headline("parking.revenue", "parking:index", _latest_payment, order=50, per_inhabitant=True)
 )
-register_headline(
-    Headline("parking.occupancy", "parking:index", _latest_payment, order=51)
-)
+register_headline(Headline("parking.occupancy", "parking:index", _latest_payment, order=51))

@@ -9,7 +9,14 @@ from typing import Any
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from pilotis.metrics.registry import Headline, Metric, PeriodKind, Query, register, register_headline
+from pilotis.metrics.registry import (
+    Headline,
+    Metric,
+    PeriodKind,
+    Query,
+    register,
+    register_headline,
+)
 
 DOMAIN = "portfolio"
 
@@ -76,9 +83,7 @@ def _latest(tenant_codes: tuple[str, ...]) -> date | None:
     return date.today() if Project.objects.filter(tenant__code__in=tenant_codes).exists() else None
 
 
-register_headline(
-    Headline(f"{DOMAIN}.projects_under_way", "portfolio:index", _latest, order=60)
-)
+register_headline(Headline(f"{DOMAIN}.projects_under_way", "portfolio:index", _latest, order=60))
 register_headline(
     Headline(
         f"{DOMAIN}.milestones_on_time",

@@ -13,7 +13,14 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from pilotis.metrics.periods import latest_in
-from pilotis.metrics.registry import Headline, Metric, PeriodKind, Query, register, register_headline
+from pilotis.metrics.registry import (
+    Headline,
+    Metric,
+    PeriodKind,
+    Query,
+    register,
+    register_headline,
+)
 from pilotis.requests import indicators, repeats, rising, seasonality, topics
 from pilotis.requests.data import DIMENSIONS, Database, Period, Scope, connect
 
@@ -387,9 +394,7 @@ _metric(
 # The key indicators of the home dashboard, the monthly report and the alerts' suggestions.
 _latest_request = latest_in("requests", "requested_datetime")
 register_headline(
-    Headline(
-        "requests.volume", "requests:index", _latest_request, order=10, per_inhabitant=True
-    )
+    Headline("requests.volume", "requests:index", _latest_request, order=10, per_inhabitant=True)
 )
 register_headline(
     Headline("requests.close_median", "requests:index", _latest_request, order=11, target=10)

@@ -158,3 +158,25 @@ def test_a_tenant_without_data_has_an_empty_board(db, warehouse):
 
     built = board.build(TenantFactory(code="35001", name="Vide"), today=TODAY)
     assert built.domains == [] and built.members == []
+
+
+@pytest.mark.django_db
+def test_the_board_is_shared_between_processes_through_redis(territory, settings):
+    """With PILOTIS_REDIS_URL every serving process reads the board another one computed."""
+    import uuid
+
+    from django.core.cache import cache
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:6379/15",
+            "KEY_PREFIX": f"pilotis-test-{uuid.uuid4()}",
+        }
+    }
+    epci = territory[0]
+    built = board.build(epci, today=TODAY)
+    key = board._key(epci, board.data_scope(epci), TODAY)
+    stored = cache.get(key)  # what another process would read, unpickled from Redis
+    assert stored is not None and [c.value for c in stored.cards] == [c.value for c in built.cards]
+    cache.delete(key)

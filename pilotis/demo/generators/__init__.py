@@ -1,6 +1,7 @@
 """Built-in demo generators; each module registers itself on import."""
 
 from pilotis.demo.generators import (
+    home,  # noqa: F401
     maturity,  # noqa: F401
     opendata,  # noqa: F401
     orgchart,  # noqa: F401
