@@ -149,11 +149,12 @@ def data_versions(metric: Metric, tenant_codes: tuple[str, ...]) -> str:
     at these versions stays true until one of them changes."""
     from pilotis.warehouse import storage
 
-    return ",".join(
+    versions = ",".join(
         f"{code}/{table}:{storage.current_version(code, table)}"
         for code in tenant_codes
         for table in metric.source_tables
     )
+    return f"{storage.warehouse_root()}|{versions}"
 
 
 def evaluate_cached(slug: str, query: Query, seconds: int = 24 * 3600) -> Result:
