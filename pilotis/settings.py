@@ -49,9 +49,14 @@ INSTALLED_APPS = [
     "pilotis.metrics",
     "pilotis.requests",
     "pilotis.parking",
+    "pilotis.finance",
+    "pilotis.hr",
+    "pilotis.online",
     "pilotis.portfolio",
     "pilotis.opendata",
     "pilotis.home",
+    "pilotis.alerts",
+    "pilotis.dashboards",
     "pilotis.open311",
     "pilotis.demo",
 ]
@@ -84,6 +89,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "pilotis.shell.context.shell",
+                "pilotis.alerts.views.unread",
             ],
         },
     }

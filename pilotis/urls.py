@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from pilotis.alerts import views as alert_views
 from pilotis.metrics.api import api
 
 urlpatterns = [
@@ -11,8 +12,14 @@ urlpatterns = [
     path("t/<str:tenant_code>/donnees/catalogue/", include("pilotis.catalog.urls")),
     path("t/<str:tenant_code>/donnees/", include("pilotis.connectors.urls")),
     path("t/<str:tenant_code>/tableau-de-bord/", include("pilotis.home.urls")),
+    path("t/<str:tenant_code>/alertes/", include("pilotis.alerts.urls")),
+    path("notifications/", alert_views.notifications, name="notifications"),
+    path("t/<str:tenant_code>/finances/", include("pilotis.finance.urls")),
+    path("t/<str:tenant_code>/tableaux/", include("pilotis.dashboards.urls")),
     path("t/<str:tenant_code>/demandes/", include("pilotis.requests.urls")),
     path("t/<str:tenant_code>/stationnement/", include("pilotis.parking.urls")),
+    path("t/<str:tenant_code>/rh/", include("pilotis.hr.urls")),
+    path("t/<str:tenant_code>/demarches/", include("pilotis.online.urls")),
     path("t/<str:tenant_code>/projets/", include("pilotis.portfolio.urls")),
     path("t/<str:tenant_code>/publication/", include("pilotis.opendata.urls_manage")),
     path("donnees-ouvertes/", include("pilotis.opendata.urls")),

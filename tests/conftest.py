@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+pytest_plugins = ["tests.smtp"]  # the `smtp` fixture: a real local mail server
+
 # Launch flags of Debian's Chromium that behave in containers and CI.
 CHROMIUM_ARGS = [
     "--headless",

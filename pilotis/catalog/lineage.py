@@ -42,6 +42,8 @@ class Graph:
     centre: Node
     upstream: list[Node] = field(default_factory=list)
     downstream: list[Node] = field(default_factory=list)
+    # The registered indicators computed from a table (listed beside the drawing).
+    indicators: list[Node] = field(default_factory=list)
 
 
 def sources_of_table(tenant: Tenant, table_name: str) -> list[Source]:
@@ -75,7 +77,21 @@ def lineage_graph(dataset: Dataset) -> Graph:
         _node(tenant, row.to_kind, row.to_name, entries)
         for row in links.filter(from_kind=dataset.kind, from_name=dataset.name)
     ]
-    return Graph(centre, _unique(upstream), _unique(downstream))
+    indicators = _indicator_nodes(tenant, dataset.name) if dataset.kind == Kind.TABLE else []
+    return Graph(centre, _unique(upstream), _unique(downstream), indicators)
+
+
+def _indicator_nodes(tenant: Tenant, table_name: str) -> list[Node]:
+    """The registered indicators computed from the table (their `source_tables`), read from
+    the metrics registry at read time like the sources from the connectors."""
+    from pilotis.catalog.indicators import url
+    from pilotis.metrics import registry
+
+    return [
+        Node(NodeKind.INDICATOR, metric.slug, str(metric.label), url(tenant.code, metric.slug))
+        for metric in registry.all_metrics()
+        if table_name in metric.source_tables
+    ]
 
 
 def _source_nodes(tenant: Tenant, table_name: str) -> list[Node]:
@@ -279,7 +295,10 @@ def sparkline(results: list[bool], label: str) -> SafeString:
 
 def text_list(graph: Graph) -> list[dict[str, Any]]:
     """The same information as the drawing, for the list under it."""
-    return [
+    groups = [
         {"heading": _("Fed by"), "nodes": graph.upstream},
         {"heading": _("Used by"), "nodes": graph.downstream},
     ]
+    if graph.indicators:
+        groups.append({"heading": _("Indicators computed from it"), "nodes": graph.indicators})
+    return groups

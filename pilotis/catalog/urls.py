@@ -1,6 +1,6 @@
 from django.urls import path
 
-from pilotis.catalog import views
+from pilotis.catalog import metrics_views, views
 
 app_name = "catalog"
 urlpatterns = [
@@ -16,4 +16,5 @@ urlpatterns = [
     path("registre/imprimer/", views.register_print, name="register_print"),
     path("registre/<int:record_id>/", views.record_detail, name="record"),
     path("registre/<int:record_id>/modifier/", views.record_edit, name="record_edit"),
+    path("indicateurs/", metrics_views.metrics, name="metrics"),
 ]

@@ -36,7 +36,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from pilotis.connectors import kinds
+from pilotis.connectors import kinds, pseudonymise
 from pilotis.connectors.kinds import SOURCE_ROW, RawInput, ReadHints, SourceError
 from pilotis.connectors.mapping import Mapping
 from pilotis.connectors.models import LoadRun, Source, TableLock
@@ -250,6 +250,7 @@ def _load(run: LoadRun, staging: Path, progress: Progress | None, raw: RawInput 
         run.save(update_fields=["description", "read_hints"])
         con = _connection(staging)
         _stage_raw(con, raw, staging, run, progress)
+        pseudonymise.protect_raw_input(con, mapping, raw.columns, run.tenant.code)
         refs = _references(con, run.tenant, mapping)
         ctx = Context(run.tenant.code, run.source_name, run.load_id, raw.hints)
         query = build_query(mapping, ctx, refs, raw.columns)
@@ -813,6 +814,12 @@ def _after_load(run: LoadRun) -> None:
             republish_after_load(run.tenant_id, run.table)
         except Exception:  # the load is committed; a failed publication is on its own row
             log.exception("opendata: republication after %s failed", run.load_id)
+        from pilotis.alerts.tasks import after_load as check_alerts
+
+        try:
+            check_alerts(run.tenant_id, run.table)
+        except Exception:  # the load is committed; an alert that cannot be read waits for the next
+            log.exception("alerts: check after %s failed", run.load_id)
 
 
 def new_load_id() -> str:

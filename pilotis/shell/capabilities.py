@@ -34,6 +34,38 @@ CAPABILITIES: tuple[Capability, ...] = (
         url_name="home:index",
     ),
     Capability(
+        "finances",
+        _("Budget and finances"),
+        Perm.VIEW_DASHBOARDS,
+        _(
+            "Where the money goes, how the budget is executed and how the collectivité compares "
+            "with similar ones: M14 and M57 accounts from the DGFiP balances, the budget "
+            "documents and the finance software."
+        ),
+        url_name="finance:index",
+    ),
+    Capability(
+        "tableaux",
+        _("Self-service dashboards"),
+        Perm.VIEW_DASHBOARDS,
+        _(
+            "Pages built from the registered indicators — indicator, breakdown, filters, chart — "
+            "without writing any query, shared within the collectivité and exported to Excel, "
+            "PDF or JSON."
+        ),
+        url_name="dashboards:index",
+    ),
+    Capability(
+        "alertes",
+        _("Alerts"),
+        Perm.VIEW_DASHBOARDS,
+        _(
+            "Thresholds on any indicator, checked after each load and every morning, with an "
+            "e-mail and a notification when crossed and when back to normal."
+        ),
+        url_name="alerts:index",
+    ),
+    Capability(
         "demandes",
         _("Citizen requests"),
         Perm.VIEW_DASHBOARDS,
@@ -53,6 +85,26 @@ CAPABILITIES: tuple[Capability, ...] = (
             "change tariffs without losing too much revenue."
         ),
         url_name="parking:index",
+    ),
+    Capability(
+        "rh",
+        _("Human resources"),
+        Perm.VIEW_DASHBOARDS,
+        _(
+            "Headcount by service, category and status, full-time equivalents, absences by "
+            "reason, turnover and training: aggregates only, never an individual agent."
+        ),
+        url_name="hr:index",
+    ),
+    Capability(
+        "demarches",
+        _("Online services"),
+        Perm.VIEW_DASHBOARDS,
+        _(
+            "How many procedures citizens do online rather than at the counter, procedure by "
+            "procedure and month by month, and which ones to put online first."
+        ),
+        url_name="online:index",
     ),
     Capability(
         "projets",

@@ -4,13 +4,10 @@ delivered to a real SMTP server (aiosmtpd) with both attached — once per month
 
 from __future__ import annotations
 
-import email
 import io
 import socket
-from email import policy
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.core.management import call_command
 from django.test import override_settings
 from openpyxl import load_workbook
@@ -19,36 +16,6 @@ from pypdf import PdfReader
 from pilotis.home import board, report, tasks
 from pilotis.home.models import ReportDelivery, ReportSubscription
 from tests.home.conftest import TODAY
-
-
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[tuple[list[str], email.message.EmailMessage]] = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
-        parsed = email.message_from_bytes(envelope.content, policy=policy.default)
-        self.messages.append((list(envelope.rcpt_tos), parsed))
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        with override_settings(
-            EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
-            EMAIL_HOST="127.0.0.1",
-            EMAIL_PORT=port,
-            EMAIL_USE_TLS=False,
-        ):
-            yield inbox
-    finally:
-        controller.stop()
 
 
 def pdf_text(content: bytes) -> tuple[int, str, int]:

@@ -21,8 +21,15 @@ def tenant_objects(tenant_code: str, route: str = "") -> dict[str, str]:
         return {"<int:project_id>": str(int(tenant_code) * 10), "<slug:chart>": "valeur"}
     if route.startswith("t/<str:tenant_code>/stationnement/"):
         return {"<slug:chart>": "scenarios" if "simulation" in route else "zones"}
+    if route.startswith("t/<str:tenant_code>/finances/"):
+        return {"<slug:chart>": "sections"}
     if route.startswith("t/<str:tenant_code>/tableau-de-bord/"):
         return {"<slug:chart>": "membres"}
+    if route.startswith("t/<str:tenant_code>/tableaux/"):  # a shared page and its panel
+        page = str(int(tenant_code) * 10)
+        return {"<int:dashboard_id>": page, "<int:panel_id>": page}
+    if route.startswith("t/<str:tenant_code>/alertes/"):
+        return {"<int:rule_id>": str(int(tenant_code) * 10)}
     if route.startswith("t/<str:tenant_code>/publication/"):
         return {"<int:publication_id>": str(int(tenant_code) * 10)}
     if route.startswith(("donnees-ouvertes/", "api/donnees/")):  # open-data portal and API
@@ -91,6 +98,15 @@ def _tenant_data(tenant, var_dir, parking_town: Path) -> None:
         id=int(tenant.code) * 10,
         source_table="requests",
     )
+    from tests.dashboards.builders import shared_page
+
+    shared_page(tenant, id=int(tenant.code) * 10)
+    from pilotis.alerts.models import AlertRule
+
+    AlertRule.objects.create(  # one alert, id code × 10
+        id=int(tenant.code) * 10, tenant=tenant, metric="requests.volume", comparison="gt",
+        threshold=1000,
+    )  # fmt: skip
     for table in parking_town.iterdir():  # the same small parking town in every tenant
         shutil.copytree(table, storage.table_uri(tenant.code, table.name))
 

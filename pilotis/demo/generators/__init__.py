@@ -1,8 +1,11 @@
 """Built-in demo generators; each module registers itself on import."""
 
 from pilotis.demo.generators import (
+    finance,  # noqa: F401
     home,  # noqa: F401
+    hr,  # noqa: F401
     maturity,  # noqa: F401
+    online,  # noqa: F401
     opendata,  # noqa: F401
     orgchart,  # noqa: F401
     parking,  # noqa: F401
