@@ -56,9 +56,7 @@ def run(folder: str, members: int, warm_runs: int) -> None:
     epci = Tenant.objects.get(kind=TenantKind.EPCI)
     demo_members = list(epci.members.order_by("code"))
     with_data = [
-        m
-        for m in demo_members
-        if (storage.warehouse_root() / "tenants" / m.code).exists()
+        m for m in demo_members if (storage.warehouse_root() / "tenants" / m.code).exists()
     ]
     taken = set(Tenant.objects.values_list("code", flat=True))
     extra = (
@@ -79,14 +77,18 @@ def run(folder: str, members: int, warm_runs: int) -> None:
         shutil.copytree(source, storage.warehouse_root() / "tenants" / tenant.code)
     n_members = epci.members.count()
     n_tables = sum(
-        1 for m in epci.members.all() for _t in (storage.warehouse_root() / "tenants" / m.code).glob("*")
+        1
+        for m in epci.members.all()
+        for _t in (storage.warehouse_root() / "tenants" / m.code).glob("*")
     )
     print(f"intercommunality {epci.name}: {n_members} members, {n_tables} member tables")
 
     from django.contrib.auth import get_user_model
 
     user = get_user_model().objects.create_user(
-        username="bench", email="bench@example.fr", password="x"  # noqa: S106
+        username="bench",
+        email="bench@example.fr",
+        password="x",  # noqa: S106
     )
     Membership.objects.create(user=user, tenant=epci, role=Role.ELECTED)
     client = Client()

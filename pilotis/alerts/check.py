@@ -11,21 +11,17 @@ import operator
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.core.mail import send_mail
-from django.urls import reverse
+from django.db import transaction
 from django.utils import timezone, translation
-from django.utils.translation import gettext as _
 
-from pilotis.alerts.models import AlertEvent, AlertRule, Comparison, Notification
+from pilotis.alerts.models import AlertEvent, AlertRule, Comparison
+from pilotis.alerts.wording import message_for
 from pilotis.metrics import periods, registry
-from pilotis.metrics.display import display
-from pilotis.tenants.access import data_scope, permissions_in
+from pilotis.tenants.access import data_scope
 from pilotis.tenants.models import Tenant
-from pilotis.tenants.roles import Perm
 
 log = logging.getLogger(__name__)
 PARIS = ZoneInfo("Europe/Paris")
@@ -45,9 +41,24 @@ class Reading:
     due: bool  # False before the rule's month ("at the end of June" in March)
 
 
+def has_data(metric: registry.Metric, codes: tuple[str, ...]) -> bool:
+    """Whether any of the tenants has loaded a table the metric reads (a metric that names
+    none is assumed to have data)."""
+    from pilotis.warehouse import storage
+
+    if not metric.source_tables:
+        return True
+    return any(
+        storage.current_version(code, table) is not None
+        for code in codes
+        for table in metric.source_tables
+    )
+
+
 def latest_for(slug: str, codes: tuple[str, ...], today: date) -> date | None:
-    """The last day with data for the metric: its headline's, or a headline of its domain
-    reading the same tables; else the end of the previous month."""
+    """The last day with data for the metric: its headline's, or that of a headline of its
+    domain reading the same tables; else the end of the previous month when the tenants have
+    loaded its tables at all. None: no data."""
     metric = registry.get(slug)
     headline = registry.HEADLINES.get(slug)
     if headline is None:
@@ -62,7 +73,15 @@ def latest_for(slug: str, codes: tuple[str, ...], today: date) -> date | None:
         )
     if headline is not None:
         return headline.latest(codes)
-    return periods.previous_month_end(today)
+    return periods.previous_month_end(today) if has_data(metric, codes) else None
+
+
+def query_filters(rule: AlertRule) -> dict[str, tuple[str, ...]]:
+    """The rule's filters and its one dimension value, as a registry query takes them."""
+    filters = {dim: tuple(str(v) for v in values) for dim, values in (rule.filters or {}).items()}
+    if rule.dimension and rule.value:
+        filters[rule.dimension] = (rule.value,)
+    return {dim: values for dim, values in filters.items() if values}
 
 
 def read(rule: AlertRule, today: date) -> Reading | None:
@@ -73,151 +92,87 @@ def read(rule: AlertRule, today: date) -> Reading | None:
         return None
     start, end = periods.period(rule.period, anchor)
     due = rule.from_month is None or anchor.month >= rule.from_month
-    filters: dict[str, tuple[str, ...]] = (
-        {rule.dimension: (rule.value,)} if rule.dimension and rule.value else {}
-    )
     query = registry.Query(
         codes,
         start,
         end,
-        filters=filters,
+        filters=query_filters(rule),
+        # "now" is the end of the period: open requests are aged up to the anchor, so the
+        # figure of a given month is the same whichever day it is checked.
         as_of=datetime.combine(end + timedelta(days=1), datetime.min.time(), PARIS),
     )
     value = registry.total(registry.evaluate_cached(rule.metric, query))
     return Reading(None if value is None else float(value), start, end, due)
 
 
-def label_of(rule: AlertRule) -> str:
-    metric = registry.get(rule.metric)
-    label = str(metric.label)
-    if rule.dimension and rule.value:
-        label = f"{label} ({rule.dimension} = {rule.value})"
-    return label
-
-
-def message_for(rule: AlertRule, reading: Reading, fired: bool) -> str:
-    metric = registry.get(rule.metric)
-    values = {
-        "label": label_of(rule),
-        "value": display(reading.value, metric.unit),
-        "threshold": display(rule.threshold, metric.unit),
-        "comparison": rule.get_comparison_display(),
-        "start": reading.start.strftime("%d/%m/%Y"),
-        "end": reading.end.strftime("%d/%m/%Y"),
-        "tenant": rule.tenant.name,
-    }
-    if fired:
-        return (
-            _(
-                "%(tenant)s — %(label)s is %(value)s from %(start)s to %(end)s: "
-                "%(comparison)s the alert threshold of %(threshold)s."
-            )
-            % values
-        )
-    return (
-        _(
-            "%(tenant)s — %(label)s is back to normal: %(value)s from %(start)s to %(end)s "
-            "(alert threshold: %(comparison)s %(threshold)s)."
-        )
-        % values
-    )
-
-
-def _recipients(rule: AlertRule) -> list[Any]:
-    """The chosen recipients who may still read the tenant's dashboards."""
-    return [
-        user
-        for user in rule.recipients.filter(is_active=True)
-        if permissions_in(user, rule.tenant).can(Perm.VIEW_DASHBOARDS)
-    ]
-
-
-def notify(rule: AlertRule, event: AlertEvent) -> None:
-    url = reverse("alerts:detail", args=[rule.tenant.code, rule.pk])
-    users = _recipients(rule)
-    if rule.in_app:
-        Notification.objects.bulk_create(
-            [
-                Notification(
-                    user=u, tenant=rule.tenant, event=event, message=event.message, url=url
-                )
-                for u in users
-            ]
-        )
-    if rule.by_email:
-        link = settings.PILOTIS_PUBLIC_URL.rstrip("/") + url
-        subject = (
-            _("Pilotis alert: %(label)s")
-            if event.kind == AlertEvent.Kind.FIRED
-            else _("Pilotis: back to normal — %(label)s")
-        ) % {"label": label_of(rule)}
-        sent = 0
-        for user in users:
-            if not user.email:
-                continue
-            body = f"{event.message}\n\n{_('The alert and its history:')} {link}\n"
-            try:
-                sent += send_mail(subject, body, None, [user.email])
-            except Exception:  # the event is recorded; a mail server down must not stop checks
-                log.exception("alerts: e-mail to %s failed", user.email)
-        event.emailed = sent
-        event.save(update_fields=["emailed"])
-
-
 def check(rule: AlertRule, today: date | None = None) -> AlertEvent | None:
-    """Check one rule; returns the event recorded when its state changed."""
+    """Check one rule; returns the event recorded when its state changed (notified)."""
+    from pilotis.alerts.notify import notify
+
     today = today or datetime.now(PARIS).date()
-    with translation.override(settings.LANGUAGE_CODE):
+    with translation.override(settings.LANGUAGE_CODE):  # the history and e-mails: French
         try:
             reading = read(rule, today)
-        except Exception:
+        except Exception:  # a broken metric must not stop the other rules
             log.exception("alerts: rule %s could not be read", rule.pk)
             return None
-        rule.last_checked_at = timezone.now()
-        if reading is None or reading.value is None:
-            rule.state = AlertRule.State.NO_DATA if reading is None else rule.state
-            rule.save(update_fields=["state", "last_checked_at"])
-            return None
-        rule.last_value = reading.value
-        if not reading.due:
-            rule.save(update_fields=["last_value", "last_checked_at"])
-            return None
-        alert = OPERATORS[rule.comparison](reading.value, rule.threshold)
-        event = None
-        if alert and rule.state != AlertRule.State.ALERT:
-            event = _event(rule, reading, AlertEvent.Kind.FIRED)
-            rule.state = AlertRule.State.ALERT
-        elif not alert and rule.state == AlertRule.State.ALERT:
-            event = _event(rule, reading, AlertEvent.Kind.RESOLVED)
-            rule.state = AlertRule.State.OK
-        elif not alert:
-            rule.state = AlertRule.State.OK
-        rule.save(update_fields=["state", "last_value", "last_checked_at"])
+        event = _record(rule, reading)
         if event is not None:
             notify(rule, event)
-        return event
+    return event
 
 
-def _event(rule: AlertRule, reading: Reading, kind: str) -> AlertEvent:
+def _record(rule: AlertRule, reading: Reading | None) -> AlertEvent | None:
+    """Store the reading and the new state; the event when the state changed. The rule is
+    locked meanwhile: a load and the morning run checking it together tell people once."""
+    with transaction.atomic():
+        locked = AlertRule.objects.select_for_update().filter(pk=rule.pk).first()
+        if locked is None:  # deleted while its figure was read
+            return None
+        fields = ["state", "last_value", "last_checked_at"]
+        locked.last_checked_at = timezone.now()
+        event = None
+        if reading is None:
+            locked.state = AlertRule.State.NO_DATA
+        else:
+            locked.last_value = reading.value
+            if not reading.due:
+                locked.state = AlertRule.State.WAITING
+            elif reading.value is not None:
+                event = _transition(locked, reading)
+        locked.save(update_fields=fields)
+    for name in fields:
+        setattr(rule, name, getattr(locked, name))
+    return event
+
+
+def _transition(rule: AlertRule, reading: Reading) -> AlertEvent | None:
+    assert reading.value is not None  # noqa: S101 - checked by the caller
+    alert = OPERATORS[rule.comparison](reading.value, rule.threshold)
+    was_alert = rule.state == AlertRule.State.ALERT
+    rule.state = AlertRule.State.ALERT if alert else AlertRule.State.OK
+    if alert == was_alert:
+        return None
     return AlertEvent.objects.create(
         rule=rule,
-        kind=kind,
+        kind=AlertEvent.Kind.FIRED if alert else AlertEvent.Kind.RESOLVED,
         value=reading.value,
         threshold=rule.threshold,
         start=reading.start,
         end=reading.end,
-        message=message_for(rule, reading, kind == AlertEvent.Kind.FIRED),
+        message=message_for(rule, reading.value, reading.start, reading.end, fired=alert),
     )
 
 
 def check_all(tenant: Tenant | None = None, today: date | None = None) -> list[AlertEvent]:
+    """Check every active rule (of one tenant); the events of the rules whose state changed."""
     rules = AlertRule.objects.filter(active=True).select_related("tenant")
     if tenant is not None:
         rules = rules.filter(tenant=tenant)
     return [e for e in (check(rule, today) for rule in rules) if e is not None]
 
 
-def after_load(tenant: Tenant, table: str) -> list[AlertEvent]:
+def after_load(tenant: Tenant, table: str, today: date | None = None) -> list[AlertEvent]:
     """Check the rules whose figure reads `table` of `tenant`: the tenant's own, and its
     intercommunality's when it shares its data with it."""
     tenants = [tenant]
@@ -225,12 +180,12 @@ def after_load(tenant: Tenant, table: str) -> list[AlertEvent]:
         tenants.append(tenant.parent)  # type: ignore[arg-type]
     events = []
     for rule in AlertRule.objects.filter(active=True, tenant__in=tenants).select_related("tenant"):
-        try:
-            metric = registry.get(rule.metric)
-        except registry.MetricError:
+        metric = registry.METRICS.get(rule.metric)
+        if metric is None:
+            log.warning("alerts: rule %s names an unknown indicator", rule.pk)
             continue
         if table in metric.source_tables:
-            event = check(rule)
+            event = check(rule, today)
             if event is not None:
                 events.append(event)
     return events

@@ -32,12 +32,17 @@ class AlertRule(models.Model):
         OK = "ok", _("Normal")
         ALERT = "alert", _("In alert")
         NO_DATA = "no_data", _("No figure")
+        # A rule "from the end of month M" before M: not judged this year yet (each year's
+        # crossing is told anew).
+        WAITING = "waiting", _("Waiting for its month")
 
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
     name = models.CharField(_("name"), max_length=200, blank=True)
     metric = models.CharField(_("indicator"), max_length=100)
     dimension = models.CharField(_("narrowed to (dimension)"), max_length=50, blank=True)
     value = models.CharField(_("value of the dimension"), max_length=200, blank=True)
+    # Further filters, {dimension: [values]}, as the dashboards offer them (e.g. the channel).
+    filters = models.JSONField(_("other filters"), default=dict, blank=True)
     comparison = models.CharField(
         _("alert when the figure is"), max_length=2, choices=Comparison.choices
     )

@@ -7,6 +7,7 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
 from pilotis.alerts import check
+from pilotis.alerts.models import AlertRule
 from pilotis.tenants.models import Tenant
 
 
@@ -16,8 +17,19 @@ def check_after_load(tenant_id: int, table: str) -> int:
     return 0 if tenant is None else len(check.after_load(tenant, table))
 
 
-def after_load(tenant_id: int, table: str) -> None:
+def after_load(tenant_id: int, table: str) -> bool:
+    """Called by the connectors after a load that changed `table`: queue the check when the
+    tenant (or its intercommunality, if it shares its data) has active rules."""
+    tenant = Tenant.objects.filter(pk=tenant_id).first()
+    if tenant is None:
+        return False
+    owners = [tenant.pk]
+    if tenant.parent_id is not None and tenant.shares_with_parent:
+        owners.append(tenant.parent_id)
+    if not AlertRule.objects.filter(active=True, tenant_id__in=owners).exists():
+        return False
     check_after_load(tenant_id, table)
+    return True
 
 
 @db_periodic_task(crontab(hour="6", minute="30"))

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -11,37 +14,41 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from pilotis.alerts import check
-from pilotis.alerts.forms import RuleForm
+from pilotis.alerts.forms import RuleForm, unit_name
 from pilotis.alerts.models import AlertRule, Notification
+from pilotis.alerts.wording import condition_text, label_of, threshold_text, unit_of
 from pilotis.metrics import registry
 from pilotis.metrics.display import display
-from pilotis.tenants.access import TenantAccess, tenant_view
+from pilotis.tenants.access import TenantAccess, scope, tenant_view, tenants_for
 from pilotis.tenants.roles import Perm
 
 
 def _rule(access: TenantAccess, rule_id: int) -> AlertRule:
-    rule = AlertRule.objects.filter(tenant=access.tenant, pk=rule_id).first()
+    rule = scope(AlertRule.objects.all(), access).filter(pk=rule_id).first()
     if rule is None:
         raise Http404
     return rule
 
 
-def _described(rule: AlertRule) -> dict[str, object]:
+def _described(rule: AlertRule) -> dict[str, Any]:
     metric = registry.METRICS.get(rule.metric)
-    unit = metric.unit if metric is not None else ""
+    unit = unit_of(rule)
     return {
         "rule": rule,
-        "label": check.label_of(rule) if metric is not None else rule.metric,
-        "threshold": display(rule.threshold, unit),
-        "last": display(rule.last_value, unit) if rule.last_value is not None else "—",
+        "label": label_of(rule),
+        "condition": condition_text(rule) if metric is not None else "",
+        "threshold": threshold_text(rule.threshold, unit),
+        "last": display(rule.last_value, unit),
         "definition": str(metric.description) if metric is not None else "",
+        "unit": unit_name(unit),
+        "known": metric is not None,
     }
 
 
 @require_GET
 @tenant_view(Perm.VIEW_DASHBOARDS)
 def index(request: HttpRequest, access: TenantAccess) -> HttpResponse:
-    rules = [_described(r) for r in AlertRule.objects.filter(tenant=access.tenant)]
+    rules = [_described(r) for r in scope(AlertRule.objects.all(), access)]
     return render(
         request,
         "alerts/index.html",
@@ -53,13 +60,16 @@ def index(request: HttpRequest, access: TenantAccess) -> HttpResponse:
 @tenant_view(Perm.VIEW_DASHBOARDS)
 def detail(request: HttpRequest, access: TenantAccess, rule_id: int) -> HttpResponse:
     rule = _rule(access, rule_id)
+    events = [
+        {"event": e, "value": display(e.value, unit_of(rule))} for e in rule.events.all()[:100]
+    ]
     return render(
         request,
         "alerts/detail.html",
         {
             "access": access,
             **_described(rule),
-            "events": rule.events.all()[:100],
+            "events": events,
             "can_edit": access.can(Perm.EDIT_DASHBOARDS),
         },
     )
@@ -76,12 +86,15 @@ def _edit(request: HttpRequest, access: TenantAccess, rule: AlertRule | None) ->
         check.check(saved)
         messages.success(request, _("The alert is saved and was checked."))
         return redirect("alerts:detail", access.tenant.code, saved.pk)
-    status = 400 if request.method == "POST" else 200
+    metrics = [
+        {"metric": m, "unit": unit_name(m.unit), "filterable": ", ".join(m.filterable) or "—"}
+        for m in registry.all_metrics()
+    ]
     return render(
         request,
         "alerts/edit.html",
-        {"access": access, "form": form, "rule": rule, "metrics": registry.all_metrics()},
-        status=status,
+        {"access": access, "form": form, "rule": rule, "metrics": metrics},
+        status=400 if request.method == "POST" else 200,
     )
 
 
@@ -110,18 +123,33 @@ def delete(request: HttpRequest, access: TenantAccess, rule_id: int) -> HttpResp
 def check_now(request: HttpRequest, access: TenantAccess, rule_id: int) -> HttpResponse:
     rule = _rule(access, rule_id)
     event = check.check(rule)
-    messages.success(
-        request, event.message if event is not None else _("Checked: no change of state.")
-    )
+    if event is not None:
+        messages.success(request, event.message)
+    elif rule.state == AlertRule.State.NO_DATA:
+        messages.warning(request, _("Checked: the collectivité has no data for this indicator."))
+    else:
+        messages.success(request, _("Checked: no change of state."))
     return redirect("alerts:detail", access.tenant.code, rule.pk)
+
+
+def own_notifications(user: Any) -> QuerySet[Notification]:
+    """The user's notifications from the collectivités whose dashboards they may still read:
+    who left a collectivité no longer reads its alerts."""
+    return Notification.objects.filter(
+        user=user, tenant__in=tenants_for(user, Perm.VIEW_DASHBOARDS)
+    ).select_related("tenant")
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def notifications(request: HttpRequest) -> HttpResponse:
-    mine = Notification.objects.filter(user=request.user).select_related("tenant")  # type: ignore[misc]
+    mine = own_notifications(request.user)
     if request.method == "POST":
-        mine.filter(read_at__isnull=True).update(read_at=timezone.now())
+        unread = mine.filter(read_at__isnull=True)
+        one = request.POST.get("notification", "")
+        if one:
+            unread = unread.filter(pk=int(one) if one.isdigit() else 0)
+        unread.update(read_at=timezone.now())
         return redirect("notifications")
     return render(request, "alerts/notifications.html", {"notifications": mine[:200]})
 
@@ -131,6 +159,4 @@ def unread(request: HttpRequest) -> dict[str, int]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    return {
-        "unread_notifications": Notification.objects.filter(user=user, read_at__isnull=True).count()
-    }
+    return {"unread_notifications": own_notifications(user).filter(read_at__isnull=True).count()}

@@ -149,21 +149,40 @@ def _read_csv(
 ) -> tuple[list[str], list[tuple[int, list[str | None]]], str]:
     """The rows of a CSV file, through the file kind (encoding, separator and quoting sniffed,
     its errors explained); with `where` = (column, value), only the rows where the column
-    (named in any case) holds the value, filtered by DuckDB as it reads. A small file read
-    again with the same filter (one national extract loaded by each member) is parsed once."""
+    (named in any case) holds the value. A small file is parsed once and kept (one extract of a
+    territory loaded by each of its members); a large one (a national file) is filtered by
+    DuckDB as it reads, never held in memory whole."""
     path = Path(str(config.get("path")))
     try:
         stat = path.stat()
-        key: tuple[str, int, int, str] | None = (
-            str(path.resolve()),
-            stat.st_size,
-            stat.st_mtime_ns,
-            json.dumps([config.get("encoding"), where]),
-        )
     except OSError:
-        key = None
-    if key is not None and key in _parsed:
-        return _parsed[key]
+        stat = None
+    small = stat is not None and stat.st_size <= _CACHE_MAX_BYTES
+    key = (
+        (str(path.resolve()), stat.st_size, stat.st_mtime_ns, str(config.get("encoding")))
+        if stat is not None and small
+        else None
+    )
+    found = _parsed.get(key) if key is not None else None
+    if found is None:
+        found = _parse_csv(config, path, None if small else where)
+        if key is not None:
+            if len(_parsed) >= 16:
+                _parsed.clear()
+            _parsed[key] = found
+    if where is None or not small:
+        return found
+    columns, rows, description = found
+    index = next((i for i, c in enumerate(columns) if c.strip().upper() == where[0]), None)
+    if index is None:
+        return found
+    kept = [(n, r) for n, r in rows if (r[index] or "").strip() == where[1]]
+    return columns, kept, description
+
+
+def _parse_csv(
+    config: dict[str, Any], path: Path, where: tuple[str, str] | None
+) -> tuple[list[str], list[tuple[int, list[str | None]]], str]:
     file_config = {k: v for k, v in config.items() if k in FileKind.options}
     file_config["format"] = "csv"
     raw = FileKind(file_config).open()
@@ -185,12 +204,7 @@ def _read_csv(
         con.close()
         if raw.cleanup:
             raw.cleanup()
-    found = (raw.columns, [(int(r[-1]), list(r[:-1])) for r in rows], raw.description)
-    if key is not None and stat.st_size <= _CACHE_MAX_BYTES:
-        if len(_parsed) >= 16:
-            _parsed.clear()
-        _parsed[key] = found
-    return found
+    return raw.columns, [(int(r[-1]), list(r[:-1])) for r in rows], raw.description
 
 
 # --- DGFiP account balances ----------------------------------------------------------------

@@ -50,7 +50,9 @@ def write_requests(code: str, frame: pd.DataFrame, mode: str = "error") -> None:
             columns[field.name] = pa.array(["test"] * len(frame), field.type)
         else:
             columns[field.name] = pa.nulls(len(frame), field.type)
-    write_deltalake(storage.table_uri(code, "requests"), pa.table(columns, schema=schema), mode=mode)
+    write_deltalake(
+        storage.table_uri(code, "requests"), pa.table(columns, schema=schema), mode=mode
+    )
 
 
 @pytest.fixture
