@@ -5,6 +5,7 @@ eliminated); per-inhabitant ratios divide by the population of the territory the
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -307,7 +308,8 @@ def _latest(tenant_codes: tuple[str, ...]) -> date | None:
     ]
     if all(v is None for v in versions):
         return None
-    key = f"finance-latest:{storage.warehouse_root()}:{tenant_codes}:{versions}"
+    raw = f"{storage.warehouse_root()}:{tenant_codes}:{versions}"
+    key = "finance-latest:" + hashlib.sha256(raw.encode()).hexdigest()
     found = cache.get(key)
     if found is None:
         found = finance_data.latest_day(finance_data.load(tenant_codes, with_population=False))
