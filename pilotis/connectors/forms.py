@@ -18,10 +18,10 @@ class UploadForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # In the order of the titles the user reads (the citizen requests first).
+        # The citizen requests first (the most common import), then by the titles the user reads.
         self.fields["table"].choices = sorted(  # type: ignore[attr-defined]
             ((name, schema.title) for name, schema in canonical_tables().items()),
-            key=lambda choice: choice[1],
+            key=lambda choice: (choice[0] != "requests", choice[1]),
         )
 
 

@@ -48,7 +48,7 @@ def test_the_form_takes_a_percentage_and_creates_the_rule(town, client, form_dat
     page = client.get(f"/t/35288/alertes/{rule.pk}/modifier/")
     assert page.context["form"].initial["threshold_shown"] == pytest.approx(40)
     listing = client.get("/t/35288/alertes/").content.decode()
-    assert "Délais à fin juin" in listing and "40 %" in listing
+    assert "Délais à fin juin" in listing and "40\u00a0%" in listing
 
 
 @pytest.mark.parametrize(

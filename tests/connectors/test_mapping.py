@@ -78,3 +78,12 @@ def test_proposal_says_which_required_fields_it_could_not_match():
         "status",
         "requested_datetime",
     }
+
+
+def test_the_upload_form_offers_citizen_requests_first_then_by_title():
+    from pilotis.connectors.forms import UploadForm
+
+    choices = UploadForm().fields["table"].choices
+    assert choices[0][0] == "requests"
+    titles = [str(title) for _, title in choices[1:]]
+    assert titles == sorted(titles) and len(choices) > 5

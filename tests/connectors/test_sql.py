@@ -2,6 +2,7 @@
 a real SQLite file: exact text of every type, streaming in batches, read-only reading, refused
 statements and clear connection errors."""
 
+import os
 import sqlite3
 from datetime import UTC, datetime
 
@@ -15,7 +16,8 @@ from tests.connectors.raw import rows_of as table
 from tests.connectors.servers import closed_port
 
 SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
-DATABASE = "pilotis_sqlsource_test"
+# One database per xdist worker: two workers may run this module at once.
+DATABASE = f"pilotis_sqlsource_test_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
 URL = f"{SERVER}/{DATABASE}"
 
 SETUP = """

@@ -50,7 +50,7 @@ def test_the_home_dashboard_draws_its_members_and_passes_axe(browser, live_serve
         >= 1
     )
     _drawn_and_accessible(page, console, 1)
-    page.get_by_label("Graphique des membres sur").select_option("requests.close_median")
+    page.get_by_label("Graphique des membres pour").select_option("requests.close_median")
     page.get_by_role("button", name="Afficher").click()
     page.wait_for_url("**indicateur=requests.close_median")
     _drawn_and_accessible(page, console, 1)

@@ -285,7 +285,11 @@ OPERATOR_CASES = [
 ]
 
 
-@pytest.mark.parametrize(("params", "expected"), OPERATOR_CASES, ids=lambda c: str(c)[:60])
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    OPERATOR_CASES,
+    ids=lambda c: "&".join(f"{k}={v}" for k, v in c.items()) if isinstance(c, dict) else "",
+)
 def test_each_operator_matches_python(client, dataset, params, expected):
     response = get(client, page_size=100, **params)
     assert ids(response) == where(expected)

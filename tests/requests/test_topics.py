@@ -4,7 +4,6 @@ requests into the right topics, and is kept on disk per version of the warehouse
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import math
 import pickle
@@ -13,7 +12,6 @@ import unicodedata
 from collections import Counter
 from datetime import date, datetime, timedelta
 
-import deltalake
 import numpy as np
 import pandas as pd
 import pytest
@@ -22,7 +20,6 @@ from sklearn.model_selection import train_test_split
 
 from pilotis.requests import text, topics
 from pilotis.requests.data import Period
-from tests.requests import test_page
 from tests.requests.stats_fixtures import (
     PARIS,
     SURNAMES,
@@ -432,10 +429,11 @@ def test_trained_is_cached_per_version_of_the_table(warehouse, settings, tmp_pat
     assert again.predict(probe) == first.predict(probe)
 
     # A new version of the table (two topics only now): trained again, on the new rows.
-    monkeypatch.setattr(
-        test_page, "write_deltalake", functools.partial(deltalake.write_deltalake, mode="overwrite")
+    write_requests(
+        "35288",
+        with_ids(text_requests(400, 17, categories=["EAU", "NEIGE"]), "N"),
+        mode="overwrite",
     )
-    write_requests("35288", with_ids(text_requests(400, 17, categories=["EAU", "NEIGE"]), "N"))
     monkeypatch.setattr(topics, "train", counting)
     newer = topics.trained(["35288"])
     assert newer is not None and len(calls) == 2
