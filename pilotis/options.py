@@ -46,6 +46,7 @@ OPTIONS: dict[str, str] = {
     "PILOTIS_HTTPS": "1 redirects to HTTPS and marks cookies secure",
     "PILOTIS_REDIS_URL": "Redis URL for the task queue (Huey). Default: SQLite queue in var/",
     "PILOTIS_LOG_LEVEL": "Log level. Default INFO",
+    "PILOTIS_WARM_BOARDS": "0 stops the worker computing the home boards ahead (after each load, every morning at 5:00). Default 1",
 }
 
 

@@ -226,8 +226,19 @@ HUEY = (
         "immediate": False,
     }
 )
-# The figures of pages (dashboards, indicators) are cached under their tables' versions: in
-# the process by default (one `pilotis serve`), in Redis when several processes serve.
+# The figures of pages (dashboards, indicators) are cached under their tables' versions, where
+# every process of the instance reads them: files in var/cache/ by default (`pilotis demo`, the
+# worker and `pilotis serve` share what each computed, and it survives a restart), Redis when
+# several machines serve.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(VAR_DIR / "cache"),
+        "TIMEOUT": 24 * 3600,
+        # Bounded: each write lists the folder (a few ms at this size); half goes when full.
+        "OPTIONS": {"MAX_ENTRIES": 10_000, "CULL_FREQUENCY": 2},
+    }
+}
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -236,6 +247,9 @@ if REDIS_URL:
             "KEY_PREFIX": "pilotis",
         }
     }
+# Boards computed ahead by the worker (after each load, every morning) and by `pilotis demo`,
+# so the first visit of the day is not the one that waits.
+WARM_BOARDS = env_bool("PILOTIS_WARM_BOARDS", True)
 
 LOGGING = {
     "version": 1,

@@ -69,6 +69,17 @@ def _database_is_the_one_asked(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture(autouse=True)
+def _instance_language():
+    """Every test starts in the instance's language (French), whatever an earlier test of the
+    same process left active: the workers of a parallel run share no order."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.OPENDATA_DIR = tmp_path / "opendata"

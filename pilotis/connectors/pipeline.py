@@ -820,6 +820,12 @@ def _after_load(run: LoadRun) -> None:
             check_alerts(run.tenant_id, run.table)
         except Exception:  # the load is committed; an alert that cannot be read waits for the next
             log.exception("alerts: check after %s failed", run.load_id)
+        from pilotis.home.tasks import schedule_after_load
+
+        try:
+            schedule_after_load(run.tenant)  # queued: the load does not wait for the boards
+        except Exception:  # a queue that cannot be written only leaves the boards cold
+            log.exception("home: warm-up after %s could not be queued", run.load_id)
 
 
 def new_load_id() -> str:

@@ -314,8 +314,14 @@ def members_of(
         row = Member(member.code, member.name, member.population)
         for card, column in zip(cards, columns, strict=True):
             kind = headlines[card.metric].period
+            sources = registry.get(card.metric).source_tables
             try:
-                value = figure(card.metric, (member.code,), kind, card.anchor)
+                if sources and all(
+                    storage.current_version(member.code, t) is None for t in sources
+                ):
+                    value = None  # no data of that domain: unknown ("—"), not zero
+                else:
+                    value = figure(card.metric, (member.code,), kind, card.anchor)
             except Exception:
                 log.exception("home: %s for member %s failed", card.metric, member.code)
                 value = None

@@ -8,6 +8,7 @@ import math
 import duckdb
 import pyarrow.parquet as pq
 import pytest
+from django.utils import translation
 
 from pilotis.connectors.kinds import SourceError
 from pilotis.demo.generators import finance as demo
@@ -22,6 +23,14 @@ def rows(code: str) -> list[dict]:
     return (
         con.execute("SELECT * FROM t ORDER BY article, direction, is_real").df().to_dict("records")
     )
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """The refusals are read in English here (whatever an earlier test left active); their
+    French is the catalogue's, checked by tests/test_consistency.py."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

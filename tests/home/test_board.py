@@ -135,6 +135,21 @@ def test_members_sit_side_by_side_per_inhabitant(territory):
 
 
 @pytest.mark.django_db
+def test_a_member_without_data_of_a_domain_shows_unknown_not_zero(territory):
+    from tests.tenants.factories import TenantFactory
+
+    epci, a, b = territory
+    TenantFactory(code="35132", name="Hirel", parent=epci, population=1500)  # loaded nothing
+    built = board.build(epci, today=TODAY)
+    hirel = next(m for m in built.members if m.code == "35132")
+    assert set(hirel.values) == {c.metric for c in built.cards}
+    assert all(value is None for value in hirel.values.values())
+    assert set(hirel.shown.values()) == {"—"}
+    loaded = next(m for m in built.members if m.code == a.code)
+    assert loaded.values["requests.volume"] > 0
+
+
+@pytest.mark.django_db
 def test_a_member_that_does_not_share_is_left_out(territory):
     epci, a, b = territory
     b.shares_with_parent = False

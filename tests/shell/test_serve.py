@@ -1,6 +1,7 @@
 """`pilotis serve` on an embedded instance runs the background worker in the same process: a
 file imported in the UI (a queued load) is loaded with nothing else started — a commune with
-no IT staff runs one command. Real processes: the instance is created, the load queued, and
+no IT staff runs one command — and the board it changes is computed ahead into the instance's
+file cache, which every process reads. Real processes: the instance is created, the load queued, and
 `pilotis serve` started as a user would."""
 
 import os
@@ -31,6 +32,17 @@ run = pipeline.start_run(Tenant.objects.get(code="35288"), mapping, kind="file",
                          config={"path": %r}, source_name="export.csv", queued=True)
 tasks.enqueue_run(run)
 print(run.load_id)
+"""
+# In another process: the board of the tenant, never computed here, must come from the cache.
+FROM_THE_CACHE = """
+from django.utils import translation
+from pilotis.home import board
+from pilotis.tenants.models import Tenant
+def refuse(*args, **kwargs):
+    raise SystemExit("not in the cache")
+board.card_for = refuse
+with translation.override("fr"):
+    print(len(board.build(Tenant.objects.get(code="35288")).cards), "cards from the cache")
 """
 
 
@@ -129,6 +141,24 @@ def test_serve_runs_the_queued_load_of_an_embedded_instance(instance):
             assert time.monotonic() < deadline, "the queued load never ran"
             time.sleep(0.2)
         assert status(tmp_path, load_id) == ("succeeded", 1)
+        # The same worker computed the tenant's board ahead, into the instance's file cache,
+        # which another process (another `pilotis serve`, the CLI) reads.
+        deadline = time.monotonic() + 60
+        while True:
+            check = subprocess.run(
+                [*pilotis, "shell", "-c", FROM_THE_CACHE],
+                env=env,
+                capture_output=True,
+                text=True,
+                cwd=ROOT,
+            )
+            if check.returncode == 0:
+                break
+            assert "not in the cache" in check.stderr, check.stderr
+            assert time.monotonic() < deadline, "the board was never computed ahead"
+            time.sleep(0.5)
+        cards, *words = check.stdout.strip().splitlines()[-1].split()
+        assert words == ["cards", "from", "the", "cache"] and int(cards) >= 1
     finally:
         output = stop(process)
     assert "Tâches de fond : dans ce processus" in output

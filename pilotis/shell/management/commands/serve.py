@@ -9,8 +9,12 @@ def start_worker(workers: int) -> Any:
     """Run the Huey consumer (queued loads, scheduled pulls, alerts, reports) in threads of
     this process. The consumer's own `start()` is not used: it takes over the signal handlers,
     and Ctrl+C must keep stopping the web server."""
+    import logging
+
     from huey.contrib.djhuey import HUEY
 
+    # Only the problems in the console of a commune's server: not a line per periodic task.
+    logging.getLogger("huey").setLevel(logging.WARNING)
     consumer = HUEY.create_consumer(workers=workers, worker_type="thread", periodic=True)
     consumer.scheduler.start()
     for _, thread in consumer.worker_threads:
