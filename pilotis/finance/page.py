@@ -10,6 +10,7 @@ from typing import Any
 
 import pandas as pd
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from pilotis.finance import data as finance_data
 from pilotis.finance import indicators as ind
@@ -20,9 +21,9 @@ from pilotis.requests.page import Answer, Kpi, num, pct
 CHART_SLUGS = ("sections", "chapitres", "comparaison", "fonctions", "annees", "membres")
 # The ratios set against the peers: (aggregate in finance_peers, label, figure of a frame).
 PEER_RATIOS = (
-    ("staff_costs", "Staff costs", ind.staff_costs),
-    ("real_operating_expenses", "Real operating expenses", ind.operating_expenses),
-    ("equipment_spending", "Equipment spending", ind.equipment),
+    ("staff_costs", gettext_lazy("Staff costs"), ind.staff_costs),
+    ("real_operating_expenses", gettext_lazy("Real operating expenses"), ind.operating_expenses),
+    ("equipment_spending", gettext_lazy("Equipment spending"), ind.equipment),
 )
 
 
@@ -267,7 +268,7 @@ def peer_comparison(data: finance_data.Data, period: ind.Period, code: str) -> l
         theirs = peers["euros_per_inhabitant"].get(aggregate)
         if ours is not None and theirs is not None:
             rows.append(
-                {"aggregate": aggregate, "label": _(label), "ours": ours, "peers": float(theirs)}
+                {"aggregate": aggregate, "label": str(label), "ours": ours, "peers": float(theirs)}
             )
     debt = ind.debt(data, whole.end)
     if debt is not None and "outstanding_debt" in peers.index:

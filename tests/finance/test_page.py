@@ -34,6 +34,9 @@ def test_the_page_answers_in_french_with_charts(client, loaded):
     for slug in ("sections", "chapitres", "comparaison", "fonctions", "annees"):
         assert f'data-chart="{slug}"' in body, slug
     assert "Charges de personnel et frais assimilés" in body
+    # The comparison with peers names its ratios in French too.
+    assert "Staff costs" not in body and "Equipment spending" not in body
+    assert "Charges de personnel : " in body  # (no-break spaces read as spaces here)
     assert "Exercise 2026" in body or "Exercice 2026" in body
     closed = client.get(reverse("finance:index", args=[malo.code]), {"exercise": "2023"})
     assert closed.status_code == 200 and "2023" in text(closed)
