@@ -3,6 +3,7 @@
 import pytest
 from django.core.management import call_command
 
+from pilotis.alerts.models import AlertEvent, AlertRule, Notification
 from pilotis.audit.models import AuditEvent
 from pilotis.demo.framework import DEMO_EPCI_SIREN, GENERATORS, DemoGenerator, register
 from pilotis.opendata.models import Publication, PublicationVersion
@@ -56,6 +57,19 @@ def test_demo_builds_the_territory_and_is_idempotent(demo_dir, capsys):
     assert "geojson" in online["zones-stationnement"].resources
     versions = PublicationVersion.objects.count()
 
+    # Alerts: three rules checked on the demo's data; the one above its threshold told its
+    # recipients in the application (the demo sends no e-mail).
+    rules = {r.metric: r for r in AlertRule.objects.all()}
+    assert set(rules) == {"requests.close_median", "requests.backlog", "finance.execution_rate"}
+    assert all(r.state in ("ok", "alert", "waiting") for r in rules.values()), rules
+    backlog = rules["requests.backlog"]
+    assert backlog.state == "alert" and backlog.last_value > backlog.threshold > 0
+    assert f"{backlog.threshold:,.0f}".replace(",", "\u202f") in backlog.name
+    assert backlog.tenant == epci and not backlog.by_email
+    told = Notification.objects.filter(event__rule=backlog)
+    assert {n.user.email for n in told} == {"elu@demo.pilotis.fr", "admin@demo.pilotis.fr"}
+    alert_events = AlertEvent.objects.count()
+
     counts = (
         Tenant.objects.count(),
         Membership.objects.count(),
@@ -72,6 +86,7 @@ def test_demo_builds_the_territory_and_is_idempotent(demo_dir, capsys):
     ) == counts
     assert AuditEvent.objects.count() == events
     assert PublicationVersion.objects.count() == versions  # nothing changed: no new version
+    assert AlertRule.objects.count() == 3 and AlertEvent.objects.count() == alert_events
 
 
 def test_generators_refuse_duplicate_names():

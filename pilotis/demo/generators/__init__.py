@@ -1,6 +1,7 @@
 """Built-in demo generators; each module registers itself on import."""
 
 from pilotis.demo.generators import (
+    alerts,  # noqa: F401
     finance,  # noqa: F401
     home,  # noqa: F401
     hr,  # noqa: F401
