@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.dates import MONTHS
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -42,6 +43,8 @@ def _described(rule: AlertRule) -> dict[str, Any]:
         "definition": str(metric.description) if metric is not None else "",
         "unit": unit_name(unit),
         "known": metric is not None,
+        # "June", not "6" (the month the rule waits for).
+        "month_name": str(MONTHS[rule.from_month]).lower() if rule.from_month else "",
     }
 
 

@@ -49,6 +49,7 @@ def test_the_form_takes_a_percentage_and_creates_the_rule(town, client, form_dat
     assert page.context["form"].initial["threshold_shown"] == pytest.approx(40)
     listing = client.get("/t/35288/alertes/").content.decode()
     assert "Délais à fin juin" in listing and "40\u00a0%" in listing
+    assert "(à partir de fin juin)" in listing  # the month named, not "6"
 
 
 @pytest.mark.parametrize(
