@@ -20,7 +20,7 @@ from django.utils import timezone, translation
 from pilotis.alerts.models import AlertEvent, AlertRule, Comparison
 from pilotis.alerts.wording import message_for
 from pilotis.metrics import periods, registry
-from pilotis.tenants.access import data_scope
+from pilotis.tenants.access import data_scope, readers_of
 from pilotis.tenants.models import Tenant
 
 log = logging.getLogger(__name__)
@@ -175,11 +175,10 @@ def check_all(tenant: Tenant | None = None, today: date | None = None) -> list[A
 def after_load(tenant: Tenant, table: str, today: date | None = None) -> list[AlertEvent]:
     """Check the rules whose figure reads `table` of `tenant`: the tenant's own, and its
     intercommunality's when it shares its data with it."""
-    tenants = [tenant]
-    if tenant.parent_id is not None and tenant.shares_with_parent:
-        tenants.append(tenant.parent)  # type: ignore[arg-type]
     events = []
-    for rule in AlertRule.objects.filter(active=True, tenant__in=tenants).select_related("tenant"):
+    for rule in AlertRule.objects.filter(active=True, tenant__in=readers_of(tenant)).select_related(
+        "tenant"
+    ):
         metric = registry.METRICS.get(rule.metric)
         if metric is None:
             log.warning("alerts: rule %s names an unknown indicator", rule.pk)

@@ -16,6 +16,7 @@ from huey.contrib.djhuey import db_periodic_task, db_task
 
 from pilotis.home import board, report
 from pilotis.home.models import ReportSubscription
+from pilotis.tenants.access import readers_of
 from pilotis.tenants.models import Tenant, TenantKind
 
 log = logging.getLogger(__name__)
@@ -36,15 +37,6 @@ def monthly_reports() -> int:
     return send_all()
 
 
-def boards_reading(tenant: Tenant) -> list[Tenant]:
-    """The boards a load of `tenant` changes: its own, and its intercommunality's when it
-    shares its data with it."""
-    out = [tenant]
-    if tenant.parent is not None and tenant.shares_with_parent:
-        out.append(tenant.parent)
-    return out
-
-
 def warm(tenants: list[Tenant]) -> dict[str, float]:
     """Compute (and cache) the boards of `tenants` for today in the instance's language;
     returns the seconds each took (nearly zero for a board already in the cache)."""
@@ -60,7 +52,7 @@ def warm(tenants: list[Tenant]) -> dict[str, float]:
 @db_task()
 def warm_after_load(tenant_id: int) -> dict[str, float]:
     tenant = Tenant.objects.filter(pk=tenant_id).select_related("parent").first()
-    return warm(boards_reading(tenant)) if tenant is not None else {}
+    return warm(readers_of(tenant)) if tenant is not None else {}  # the boards it changes
 
 
 def schedule_after_load(tenant: Tenant) -> None:

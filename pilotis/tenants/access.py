@@ -130,3 +130,12 @@ def data_scope(tenant: Tenant) -> tuple[str, ...]:
             .values_list("code", flat=True)
         )
     return tuple(codes)
+
+
+def readers_of(tenant: Tenant) -> list[Tenant]:
+    """The tenants whose pages aggregate `tenant`'s data (the inverse of `data_scope`): itself,
+    and its intercommunality when it shares its data with it."""
+    readers = [tenant]
+    if tenant.parent is not None and tenant.shares_with_parent:
+        readers.append(tenant.parent)
+    return readers

@@ -6,13 +6,14 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import duckdb
 import pytest
 from deltalake import DeltaTable
+
+from tests.instance import PILOTIS, embedded_instance
 
 ROOT = Path(__file__).resolve().parents[2]
 HEADER = "N° demande;Statut;Date de la demande;Commune;Objet\n"
@@ -27,17 +28,7 @@ def write_export(path: Path, rows: int, prefix: str) -> None:
 
 @pytest.fixture
 def instance(tmp_path):
-    env = {
-        **os.environ,
-        "PILOTIS_VAR_DIR": str(tmp_path / "var"),
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'crash.sqlite3'}",
-        "DJANGO_SETTINGS_MODULE": "pilotis.settings",
-        "PILOTIS_INSECURE_DEMO": "1",
-    }
-    pilotis = [sys.executable, "-m", "pilotis"]
-    for args in (["migrate", "-v0"], ["referential", "load"], ["createtenant", "35288"]):
-        subprocess.run([*pilotis, *args], env=env, check=True, capture_output=True, cwd=ROOT)
-    return pilotis, env, tmp_path
+    return PILOTIS, embedded_instance(tmp_path, "crash.sqlite3"), tmp_path
 
 
 def ingest(pilotis, env, path):

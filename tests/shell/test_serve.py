@@ -4,16 +4,16 @@ no IT staff runs one command — and the board it changes is computed ahead into
 file cache, which every process reads. Real processes: the instance is created, the load queued, and
 `pilotis serve` started as a user would."""
 
-import os
 import socket
 import sqlite3
 import subprocess
-import sys
 import time
 import urllib.request
 from pathlib import Path
 
 import pytest
+
+from tests.instance import PILOTIS, embedded_instance
 
 ROOT = Path(__file__).resolve().parents[2]
 CSV = "N° demande;Statut;Date de la demande;Commune\nA-1;Clôturée;02/01/2026 09:15;Saint-Malo\n"
@@ -54,18 +54,7 @@ def free_port() -> int:
 
 @pytest.fixture
 def instance(tmp_path):
-    env = {
-        **os.environ,
-        "PILOTIS_VAR_DIR": str(tmp_path / "var"),
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'serve.sqlite3'}",
-        "DJANGO_SETTINGS_MODULE": "pilotis.settings",
-        "PILOTIS_INSECURE_DEMO": "1",
-    }
-    env.pop("PILOTIS_REDIS_URL", None)
-    pilotis = [sys.executable, "-m", "pilotis"]
-    for args in (["migrate", "-v0"], ["referential", "load"], ["createtenant", "35288"]):
-        subprocess.run([*pilotis, *args], env=env, check=True, capture_output=True, cwd=ROOT)
-    return pilotis, env, tmp_path
+    return PILOTIS, embedded_instance(tmp_path, "serve.sqlite3"), tmp_path
 
 
 def status(tmp_path: Path, load_id: str) -> tuple[str, int]:
